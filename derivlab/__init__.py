@@ -1,0 +1,23 @@
+"""derivlab: the derivative of an ordinary NumPy function, four ways.
+
+Reverse mode (:func:`grad`, :func:`value_and_grad`, :func:`vjp`, :func:`jacrev`), forward mode
+(:func:`jvp`, :func:`jacfwd`), second order (:func:`hessian`, :func:`hvp`), and the two classical
+engines in :mod:`derivlab.symbolic` (SymPy) and :mod:`derivlab.numeric` (finite differences),
+checked against each other by :func:`compare` and :func:`check_grad`.
+"""
+
+from derivlab._api import grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
+from derivlab._primitives import primitives
+
+__all__ = [
+    "grad",
+    "value_and_grad",
+    "vjp",
+    "jvp",
+    "jacfwd",
+    "jacrev",
+    "hessian",
+    "hvp",
+    "primitives",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,409 @@
+"""The transformations: functions in, derivative functions out.
+
+``grad``, ``value_and_grad``, ``vjp`` and ``jacrev`` run the function once under a
+:class:`~derivlab._core.ReverseTrace` and sweep back; ``jvp`` and ``jacfwd`` push tangents forward
+under a :class:`~derivlab._core.ForwardTrace`; ``hessian`` and ``hvp`` compose the two
+(forward-over-reverse). Arguments may be floats, arrays, or tuples/lists/dicts of arrays, and
+derivatives come back in the same structure.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from derivlab._core import Box, ForwardBox, ForwardTrace, ReverseBox, ReverseTrace, backward, strip
+from derivlab._tree import tree_flatten, tree_unflatten
+
+# ---- argument checking ----
+
+
+def _as_input(x: Any, where: str) -> Any:
+    """A differentiable leaf: a float array (or a box of an enclosing trace)."""
+    if isinstance(x, Box):
+        return x
+    if isinstance(x, (bool, np.bool_)) or (isinstance(x, np.ndarray) and x.dtype == np.bool_):
+        raise TypeError(f"{where}: cannot differentiate with respect to a boolean value.")
+    if isinstance(x, (int, np.integer)) or (
+        isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.integer)
+    ):
+        raise TypeError(
+            f"{where}: got an integer input ({x!r:.60}); derivatives need floating-point inputs. "
+            "Pass 3.0 instead of 3, or x.astype(float) for an integer array."
+        )
+    if isinstance(x, (float, np.floating)):
+        return np.float64(x) if isinstance(x, float) else x
+    if isinstance(x, np.ndarray):
+        if np.issubdtype(x.dtype, np.complexfloating):
+            raise NotImplementedError(
+                f"{where}: complex inputs are not supported by derivlab's autodiff; "
+                "for the complex-step method use derivlab.numeric.derivative(f, x, "
+                "method='complex')."
+            )
+        if not np.issubdtype(x.dtype, np.floating):
+            raise TypeError(f"{where}: unsupported array dtype {x.dtype}; use a float array.")
+        return x
+    raise TypeError(
+        f"{where}: unsupported argument of type {type(x).__name__}. Differentiable arguments "
+        "are floats, NumPy float arrays, or tuples/lists/dicts of them."
+    )
+
+
+def _check_argnums(argnums: int | Sequence[int], nargs: int, where: str) -> tuple[int, ...]:
+    nums = (argnums,) if isinstance(argnums, (int, np.integer)) else tuple(argnums)
+    if not nums:
+        raise ValueError(f"{where}: argnums is empty; name at least one argument to differentiate.")
+    for n in nums:
+        if not isinstance(n, (int, np.integer)):
+            raise TypeError(f"{where}: argnums must be an int or a tuple of ints, got {argnums!r}.")
+        if not -nargs <= n < nargs:
+            raise ValueError(
+                f"{where}: argnums={argnums!r} but the function was called with {nargs} "
+                f"positional argument(s); valid argnums are 0..{nargs - 1}."
+            )
+    return tuple(n % nargs for n in nums)
+
+
+def _check_callable(f: Any, where: str) -> None:
+    if not callable(f):
+        raise TypeError(f"{where}: expected a function, got {type(f).__name__}.")
+
+
+# ---- reverse mode ----
+
+
+def _reverse_pass(f: Callable, primals: Sequence[Any], where: str) -> tuple[Any, Callable]:
+    """Run f under a reverse trace; return its output and a pullback for output cotangents."""
+    trace = ReverseTrace()
+    flat, defs = [], []
+    boxed_args = []
+    for p in primals:
+        leaves, treedef = tree_flatten(p)
+        boxes = [ReverseBox(_as_input(leaf, where), trace) for leaf in leaves]
+        flat.append(boxes)
+        defs.append(treedef)
+        boxed_args.append(tree_unflatten(treedef, boxes))
+    out = f(*boxed_args)
+    out_leaves, out_def = tree_flatten(out)
+
+    def pullback(cotangent: Any) -> tuple[Any, ...]:
+        ct_leaves, ct_def = tree_flatten(cotangent)
+        if len(ct_leaves) != len(out_leaves):
+            raise ValueError(
+                f"{where}: the cotangent must have the structure of f's output "
+                f"({len(out_leaves)} array(s)), got {len(ct_leaves)}."
+            )
+        seeds = []
+        for o, c in zip(out_leaves, ct_leaves):
+            if np.shape(strip(c)) != np.shape(strip(o)):
+                raise ValueError(
+                    f"{where}: cotangent shape {np.shape(strip(c))} does not match the output "
+                    f"shape {np.shape(strip(o))}."
+                )
+            if type(o) is ReverseBox and o._trace is trace:
+                seeds.append((o, c))
+        cts = backward(seeds, trace) if seeds else {}
+        result = []
+        for boxes, treedef in zip(flat, defs):
+            grads = [_cotangent_or_zero(cts.get(id(b)), b) for b in boxes]
+            result.append(tree_unflatten(treedef, grads))
+        return tuple(result)
+
+    out_value = tree_unflatten(out_def, [_unbox(o, trace) for o in out_leaves])
+    return out_value, pullback
+
+
+def _unbox(x: Any, trace: Any) -> Any:
+    if isinstance(x, Box) and x._trace is trace:
+        return x.value
+    return x
+
+
+def _cotangent_or_zero(ct: Any, box: Box) -> Any:
+    if ct is None:
+        return np.zeros(np.shape(strip(box.value)), dtype=np.result_type(strip(box.value)))
+    return ct
+
+
+def vjp(f: Callable, *primals: Any) -> tuple[Any, Callable]:
+    """Reverse mode: ``(f(*primals), vjp_fn)`` with ``vjp_fn(ȳ) = ȳᵀ J`` for each primal.
+
+    Args:
+        f: a function of NumPy arrays (or pytrees of them).
+        *primals: the point at which to linearise.
+
+    Returns:
+        ``(out, vjp_fn)``; ``vjp_fn(cotangent)`` takes an array shaped like ``out`` and returns a
+        tuple with one cotangent per primal, each shaped like that primal.
+
+    Example:
+        >>> out, back = vjp(lambda x: x**2, np.array([1.0, 2.0]))
+        >>> back(np.ones(2))
+        (array([2., 4.]),)
+    """
+    _check_callable(f, "vjp")
+    if not primals:
+        raise TypeError("vjp(f, *primals): give at least one primal value.")
+    return _reverse_pass(f, primals, "vjp")
+
+
+def _selected(f: Callable, args: tuple, nums: tuple[int, ...]) -> Callable:
+    """f as a function of the arguments in ``nums`` only, the others held fixed."""
+
+    def g(*chosen: Any) -> Any:
+        full = list(args)
+        for n, v in zip(nums, chosen):
+            full[n] = v
+        return f(*full)
+
+    return g
+
+
+def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """``(f(x), ∇f(x))`` in one forward and one reverse pass; f must return a scalar.
+
+    Args:
+        f: a scalar-valued function of NumPy arrays.
+        argnums: which positional argument(s) to differentiate: an int or a tuple of ints.
+
+    Returns:
+        A function with f's signature returning ``(value, gradient)``; the gradient has the
+        structure of the argument (a tuple of them when ``argnums`` is a tuple).
+    """
+    _check_callable(f, "value_and_grad")
+
+    @functools.wraps(f)
+    def wrapped(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        nums = _check_argnums(argnums, len(args), "grad")
+        inner = functools.partial(f, **kwargs) if kwargs else f
+        out, pullback = _reverse_pass(_selected(inner, args, nums), [args[n] for n in nums], "grad")
+        if isinstance(out, (tuple, list, dict)) or np.ndim(strip(out)) != 0:
+            got = (
+                f"a {type(out).__name__}"
+                if isinstance(out, (tuple, list, dict))
+                else f"an array of shape {np.shape(strip(out))}"
+            )
+            raise TypeError(
+                f"grad: f must return a scalar, but it returned {got}. For a vector-valued f "
+                "use derivlab.jacrev(f) (the full Jacobian) or "
+                "derivlab.vjp(f, x) (a vector-Jacobian product); or reduce the output, "
+                "e.g. np.sum(f(x))."
+            )
+        if not np.issubdtype(np.result_type(strip(out)), np.floating):
+            raise TypeError(
+                f"grad: f returned a {np.result_type(strip(out))} value; its output must be a "
+                "float scalar."
+            )
+        grads = pullback(np.ones_like(strip(out)))
+        return out, grads[0] if isinstance(argnums, (int, np.integer)) else grads
+
+    return wrapped
+
+
+def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """∇f by reverse mode: a function returning ∂f/∂(args[argnums]); f must return a scalar.
+
+    Args:
+        f: a scalar-valued function written with ordinary NumPy.
+        argnums: the argument(s) to differentiate, an int or a tuple of ints.
+
+    Returns:
+        A function with f's signature that returns the gradient, shaped like the argument.
+
+    Example:
+        >>> grad(lambda x: np.sum(np.sin(x)))(np.array([0.0, np.pi]))
+        array([ 1., -1.])
+    """
+    vg = value_and_grad(f, argnums)
+
+    @functools.wraps(f)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        return vg(*args, **kwargs)[1]
+
+    return wrapped
+
+
+# ---- forward mode ----
+
+
+def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+    """Forward mode: ``(f(*primals), J · tangents)`` in one pass.
+
+    Args:
+        f: a function of NumPy arrays.
+        primals: a tuple of the arguments.
+        tangents: a tuple of the same structure: the direction to differentiate in.
+
+    Returns:
+        ``(out, tangent_out)``, the output and its directional derivative, shaped alike.
+
+    Example:
+        >>> jvp(np.sin, (0.0,), (1.0,))
+        (0.0, 1.0)
+    """
+    _check_callable(f, "jvp")
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp(f, primals, tangents): primals and tangents must be tuples, e.g. "
+                        "jvp(f, (x,), (v,)).")  # fmt: skip
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp: {len(primals)} primal(s) but {len(tangents)} tangent(s).")
+    trace = ForwardTrace()
+    args = []
+    for p, t in zip(primals, tangents):
+        p_leaves, p_def = tree_flatten(p)
+        t_leaves, _ = tree_flatten(t)
+        if len(p_leaves) != len(t_leaves):
+            raise ValueError("jvp: each tangent must have the structure of its primal.")
+        boxes = []
+        for pl, tl in zip(p_leaves, t_leaves):
+            pl = _as_input(pl, "jvp")
+            if np.shape(strip(tl)) != np.shape(strip(pl)):
+                raise ValueError(
+                    f"jvp: tangent shape {np.shape(strip(tl))} does not match primal shape "
+                    f"{np.shape(strip(pl))}."
+                )
+            tl = tl if isinstance(tl, Box) else np.asarray(tl, dtype=np.result_type(strip(pl)))
+            boxes.append(ForwardBox(pl, tl, trace))
+        args.append(tree_unflatten(p_def, boxes))
+    out = f(*args)
+    out_leaves, out_def = tree_flatten(out)
+    values, tans = [], []
+    for o in out_leaves:
+        if type(o) is ForwardBox and o._trace is trace:
+            values.append(o.value)
+            tans.append(o.tangent)
+        else:
+            values.append(o)
+            tans.append(np.zeros(np.shape(strip(o))))
+    return tree_unflatten(out_def, values), tree_unflatten(out_def, tans)
+
+
+# ---- Jacobians and Hessians ----
+
+
+def _basis(leaves: list[Any]) -> Any:
+    """Yield (leaf index, flat index, one-hot tangent tree leaves) over every input entry."""
+    for k, leaf in enumerate(leaves):
+        shape = np.shape(strip(leaf))
+        size = int(np.prod(shape))
+        for j in range(size):
+            e = np.zeros(size)
+            e[j] = 1.0
+            yield (
+                k,
+                [
+                    e.reshape(shape) if m == k else np.zeros(np.shape(strip(other)))
+                    for m, other in enumerate(leaves)
+                ],
+            )
+
+
+def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """The Jacobian by forward mode: one JVP per input entry; shape ``out.shape + x.shape``.
+
+    Cheap when inputs are few (the cost grows with the number of inputs).
+    """
+    _check_callable(f, "jacfwd")
+
+    @functools.wraps(f)
+    def wrapped(*args: Any) -> Any:
+        nums = _check_argnums(argnums, len(args), "jacfwd")
+        g = _selected(f, args, nums)
+        chosen = [args[n] for n in nums]
+        leaves, treedef = tree_flatten(tuple(chosen))
+        leaves = [_as_input(leaf, "jacfwd") for leaf in leaves]
+        primal_tree = tree_unflatten(treedef, leaves)
+        columns: list[list[Any]] = [[] for _ in leaves]
+        out = None
+        for k, basis in _basis(leaves):
+            out, t = jvp(g, tuple(primal_tree), tuple(tree_unflatten(treedef, basis)))
+            columns[k].append(t)
+        if out is None:  # no input entries at all
+            out = g(*primal_tree)
+        out_leaves, out_def = tree_flatten(out)
+        # assemble: for each output leaf and input leaf, J has shape out.shape + in.shape
+        per_input = []
+        for k, leaf in enumerate(leaves):
+            in_shape = np.shape(strip(leaf))
+            cols = [tree_flatten(t)[0] for t in columns[k]]
+            blocks = []
+            for m, o in enumerate(out_leaves):
+                o_shape = np.shape(strip(o))
+                if cols:
+                    stacked = np.stack([c[m] for c in cols], axis=-1)
+                else:
+                    stacked = np.zeros(o_shape + (0,))
+                blocks.append(np.reshape(stacked, o_shape + in_shape))
+            per_input.append(tree_unflatten(out_def, blocks))
+        return _arrange(per_input, treedef, argnums)
+
+    return wrapped
+
+
+def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """The Jacobian by reverse mode: one VJP per output entry; shape ``out.shape + x.shape``.
+
+    Cheap when outputs are few (the cost grows with the number of outputs).
+    """
+    _check_callable(f, "jacrev")
+
+    @functools.wraps(f)
+    def wrapped(*args: Any) -> Any:
+        nums = _check_argnums(argnums, len(args), "jacrev")
+        chosen = [args[n] for n in nums]
+        out, pullback = _reverse_pass(_selected(f, args, nums), chosen, "jacrev")
+        out_leaves, out_def = tree_flatten(out)
+        in_leaves, in_def = tree_flatten(tuple(chosen))
+        # rows[m][k]: list over entries of output leaf m of the cotangent of input leaf k
+        blocks: list[list[Any]] = [[None] * len(out_leaves) for _ in in_leaves]
+        for m, o in enumerate(out_leaves):
+            o_shape = np.shape(strip(o))
+            size = int(np.prod(o_shape))
+            rows: list[list[Any]] = [[] for _ in in_leaves]
+            for j in range(size):
+                e = [np.zeros(np.shape(strip(other))) for other in out_leaves]
+                flat = np.zeros(size)
+                flat[j] = 1.0
+                e[m] = flat.reshape(o_shape)
+                cts = tree_flatten(pullback(tree_unflatten(out_def, e)))[0]
+                for k in range(len(in_leaves)):
+                    rows[k].append(cts[k])
+            for k, leaf in enumerate(in_leaves):
+                in_shape = np.shape(strip(leaf))
+                stacked = np.stack(rows[k]) if rows[k] else np.zeros((0,) + in_shape)
+                blocks[k][m] = np.reshape(stacked, o_shape + in_shape)
+        per_input = [tree_unflatten(out_def, b) for b in blocks]
+        return _arrange(per_input, in_def, argnums)
+
+    return wrapped
+
+
+def _arrange(per_input: list[Any], in_def: Any, argnums: Any) -> Any:
+    """Put per-input-leaf Jacobians back into the structure of the differentiated arguments."""
+    nested = tree_unflatten(in_def, per_input)  # a tuple, one entry per chosen argument
+    return nested[0] if isinstance(argnums, (int, np.integer)) else nested
+
+
+def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """The Hessian ∇²f by forward-over-reverse (``jacfwd(jacrev(f))``).
+
+    Its shape is ``x.shape + x.shape``.
+    """
+    _check_callable(f, "hessian")
+    return jacfwd(jacrev(f, argnums), argnums)
+
+
+def hvp(f: Callable, x: Any, v: Any) -> Any:
+    """Hessian-vector product ∇²f(x) · v without forming the Hessian (forward-over-reverse).
+
+    Costs a small constant times one gradient, whatever the dimension.
+
+    Example:
+        >>> hvp(lambda x: np.sum(x**3), np.array([1.0, 2.0]), np.array([1.0, 0.0]))
+        array([6., 0.])
+    """
+    _check_callable(f, "hvp")
+    return jvp(grad(f), (x,), (v,))[1]

@@ -1,0 +1,374 @@
+"""Tracing: boxes that ride through ordinary NumPy code, and the two traces that read the table.
+
+A *box* wraps a value (an array, or a box of an enclosing trace) and belongs to one *trace*.
+NumPy hands every operation on a box to :meth:`Box.__array_ufunc__` or
+:meth:`Box.__array_function__`; derivlab looks the operation up in the primitive table
+(:mod:`derivlab._primitives`) and :func:`bind` passes it to the trace of the innermost box.
+
+* :class:`ForwardTrace` carries a tangent beside each primal and applies a row's JVP rule.
+* :class:`ReverseTrace` records each primitive application; :func:`backward` then walks the record
+  in reverse topological order and applies each row's VJP rule (the chain rule, one node at a time).
+
+Each trace gets a level from a global counter. A trace started inside another one (``grad`` of a
+function that calls ``grad``) has a higher level, so its boxes are unwrapped first and the outer
+trace's boxes are treated as constants there: that is what makes perturbation confusion impossible.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+# ---- primitives ----
+
+
+class Primitive:
+    """One row of the primitive table: how to compute a function and how to differentiate it.
+
+    Attributes:
+        name: the NumPy spelling, e.g. ``"sin"`` or ``"linalg.inv"``.
+        impl: computes the value; called with unwrapped operands (which may still be boxes of an
+            enclosing trace, so ``impl`` simply calls NumPy again).
+        jvp: ``jvp(tangents, ans, *primals, **params)`` -> tangent of the output. ``tangents``
+            holds ``None`` for operands that are constant in this trace.
+        vjp: ``vjp(i, g, ans, *primals, **params)`` -> cotangent of operand ``i`` given the output
+            cotangent ``g``. Both rules are written with NumPy calls, so they are differentiable.
+        sympy: the SymPy counterpart used by :mod:`derivlab.symbolic` (elementwise rows), or None.
+        torch: the name of the ``torch`` function that the tests use as an oracle, or None.
+        domain: where the tests sample inputs (``"real"``, ``"positive"``, ``"unit"``, ...).
+        kink: the convention at a non-differentiable point, stated for the docs (or None).
+    """
+
+    __slots__ = ("name", "impl", "jvp", "vjp", "sympy", "torch", "domain", "kink", "nin")
+
+    def __init__(
+        self,
+        name: str,
+        impl: Callable[..., Any],
+        jvp: Callable[..., Any],
+        vjp: Callable[..., Any],
+        *,
+        sympy: Any = None,
+        torch: str | None = None,
+        domain: str = "real",
+        kink: str | None = None,
+        nin: int | None = None,
+    ) -> None:
+        self.name = name
+        self.impl = impl
+        self.jvp = jvp
+        self.vjp = vjp
+        self.sympy = sympy
+        self.torch = torch
+        self.domain = domain
+        self.kink = kink
+        self.nin = nin
+
+    def __repr__(self) -> str:
+        return f"Primitive({self.name!r})"
+
+
+# ---- traces ----
+
+_levels = itertools.count(1)
+
+
+class Trace:
+    """A differentiation in progress; boxes of the same trace share it."""
+
+    __slots__ = ("level",)
+
+    def __init__(self) -> None:
+        self.level = next(_levels)
+
+
+class ForwardTrace(Trace):
+    """Forward mode: every box carries (primal, tangent); each op applies its JVP rule."""
+
+    __slots__ = ()
+
+    def process(self, prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
+        primals = []
+        tangents = []
+        for x in operands:
+            if type(x) is ForwardBox and x._trace is self:
+                primals.append(x.value)
+                tangents.append(x.tangent)
+            else:
+                primals.append(x)
+                tangents.append(None)
+        ans = prim.impl(*primals, **params)
+        # push forward: t_out = sum_i (d out / d x_i) t_i
+        t = prim.jvp(tangents, ans, *primals, **params)
+        return ForwardBox(ans, t, self)
+
+
+class ReverseTrace(Trace):
+    """Reverse mode: every box remembers how it was made; ``backward`` replays that in reverse."""
+
+    __slots__ = ()
+
+    def process(self, prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
+        primals = []
+        parents = []
+        for i, x in enumerate(operands):
+            if type(x) is ReverseBox and x._trace is self:
+                primals.append(x.value)
+                parents.append((x, i))
+            else:
+                primals.append(x)
+        ans = prim.impl(*primals, **params)
+        return ReverseBox(ans, self, prim, primals, params, parents)
+
+
+# ---- boxes ----
+
+
+class Box:
+    """A traced value. Behaves like an ndarray inside the user's NumPy code."""
+
+    __slots__ = ("value", "_trace")
+    __array_priority__ = 1000.0
+
+    # -- NumPy dispatch --
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        from derivlab._primitives import dispatch_ufunc
+
+        return dispatch_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        from derivlab._primitives import dispatch_function
+
+        return dispatch_function(func, args, kwargs)
+
+    # -- conversions that would silently drop the derivative --
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        raise TypeError(
+            _conversion_message("np.asarray / np.array (or a NumPy call that converts)")
+        )
+
+    def __float__(self) -> float:
+        raise TypeError(_conversion_message("float()"))
+
+    def __int__(self) -> int:
+        raise TypeError(_conversion_message("int()"))
+
+    def __complex__(self) -> complex:
+        raise TypeError(_conversion_message("complex()"))
+
+    def __index__(self) -> int:
+        raise TypeError(
+            "derivlab: a traced value was used as an index. Indices must be plain integers "
+            "(derivatives with respect to an index do not exist); compute the index from plain "
+            f"NumPy values instead.{_where()}"
+        )
+
+    def item(self, *args: Any) -> Any:
+        raise TypeError(_conversion_message(".item()"))
+
+    def tolist(self) -> Any:
+        raise TypeError(_conversion_message(".tolist()"))
+
+    def __bool__(self) -> bool:
+        # Control flow on the primal value is fine: the branch taken is differentiated.
+        return bool(strip(self))
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        raise TypeError(
+            "derivlab: traced arrays are immutable, so `x[i] = v` is not supported inside a "
+            "differentiated function. Build the new array instead: np.where(mask, v, x), "
+            f"np.concatenate([...]) or np.stack([...]).{_where()}"
+        )
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    # -- array attributes --
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return np.shape(self.value)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.result_type(strip(self))
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d (scalar) traced value")
+        return self.shape[0]
+
+    def __iter__(self) -> Any:
+        for i in range(len(self)):
+            yield self[i]
+
+    @property
+    def T(self) -> Any:
+        return np.transpose(self)
+
+    @property
+    def mT(self) -> Any:
+        return np.swapaxes(self, -1, -2)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(level={self._trace.level}, value={strip(self)!r})"
+
+
+class ForwardBox(Box):
+    """A primal with its tangent (a dual number, generalised to arrays)."""
+
+    __slots__ = ("tangent",)
+
+    def __init__(self, value: Any, tangent: Any, trace: ForwardTrace) -> None:
+        self.value = value
+        self.tangent = tangent
+        self._trace = trace
+
+
+class ReverseBox(Box):
+    """A node of the reverse-mode record: its value and the primitive application that made it."""
+
+    __slots__ = ("prim", "primals", "params", "parents")
+
+    def __init__(
+        self,
+        value: Any,
+        trace: ReverseTrace,
+        prim: Primitive | None = None,
+        primals: Sequence[Any] = (),
+        params: dict | None = None,
+        parents: Sequence[tuple[ReverseBox, int]] = (),
+    ) -> None:
+        self.value = value
+        self._trace = trace
+        self.prim = prim
+        self.primals = primals
+        self.params = params
+        self.parents = parents
+
+
+# ---- binding an operation to the innermost trace ----
+
+
+def bind(prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
+    """Apply ``prim`` to ``operands``: the trace of the innermost box handles it."""
+    top = None
+    level = 0
+    for x in operands:
+        if isinstance(x, Box):
+            t = x._trace
+            if t.level > level:
+                top = t
+                level = t.level
+    if top is None:
+        return prim.impl(*operands, **params)
+    return top.process(prim, operands, params)
+
+
+def strip(x: Any) -> Any:
+    """The plain value under every layer of boxes."""
+    while isinstance(x, Box):
+        x = x.value
+    return x
+
+
+def strip_all(x: Any) -> Any:
+    """Strip boxes inside (nested) lists and tuples too: for non-differentiable functions."""
+    if isinstance(x, Box):
+        return strip(x)
+    if isinstance(x, (list, tuple)):
+        return type(x)(strip_all(v) for v in x) if not hasattr(x, "_fields") else x
+    return x
+
+
+# ---- reverse sweep ----
+
+
+def toposort(roots: Sequence[ReverseBox], trace: ReverseTrace) -> list[ReverseBox]:
+    """Nodes reachable from ``roots``, each before its parents (iterative: no recursion limit)."""
+    order: list[ReverseBox] = []
+    visited: set[int] = set()
+    stack: list[tuple[ReverseBox, bool]] = [(r, False) for r in roots]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for parent, _ in node.parents:
+            if id(parent) not in visited:
+                stack.append((parent, False))
+    order.reverse()
+    return order
+
+
+def backward(seeds: Sequence[tuple[ReverseBox, Any]], trace: ReverseTrace) -> dict[int, Any]:
+    """Propagate cotangents from output boxes to every node; returns ``{id(node): cotangent}``.
+
+    Cotangents live in a dictionary that belongs to this call, never on the nodes, so calling
+    ``grad`` twice on the same function gives the same answer.
+    """
+    cts: dict[int, Any] = {}
+    for box, g in seeds:
+        key = id(box)
+        cts[key] = cts[key] + g if key in cts else g
+    for node in toposort([b for b, _ in seeds], trace):
+        if not node.parents:
+            continue  # an input: keep its cotangent for the caller
+        g = cts.pop(id(node), None)
+        if g is None:
+            continue
+        prim = node.prim
+        for parent, i in node.parents:
+            # chain rule: add g · ∂node/∂parent to the parent's cotangent
+            c = prim.vjp(i, g, node.value, *node.primals, **node.params)
+            key = id(parent)
+            cts[key] = cts[key] + c if key in cts else c
+    return cts
+
+
+# ---- error messages that point at the user's line ----
+
+_PKG_DIR = os.path.dirname(os.path.abspath(__file__))
+_NUMPY_DIR = os.path.dirname(os.path.abspath(np.__file__))
+
+
+def _where() -> str:
+    """' (at file:line: code)' for the innermost frame outside derivlab and NumPy."""
+    for frame in reversed(traceback.extract_stack(sys._getframe(1))):
+        path = os.path.abspath(frame.filename)
+        if path.startswith(_PKG_DIR) or path.startswith(_NUMPY_DIR):
+            continue
+        line = (frame.line or "").strip()
+        return f"\n  at {frame.filename}:{frame.lineno}: {line}"
+    return ""
+
+
+def _conversion_message(call: str) -> str:
+    return (
+        f"derivlab: {call} would turn a traced value into a plain number or array and silently "
+        "drop its derivative. Common causes and fixes:\n"
+        "  * ndarray.dot(x) or a plain-array method on a traced value -> write a @ x or "
+        "np.dot(a, x);\n"
+        "  * np.array([...]) / np.asarray(x) of traced values -> np.stack([...]) or keep x;\n"
+        "  * writing into a plain array, a[i] = x or a += x -> build the result with "
+        "np.where, np.stack or np.concatenate;\n"
+        "  * float(x) / x.item() -> keep x as an array (0-d arrays work everywhere)."
+        f"{_where()}"
+    )
