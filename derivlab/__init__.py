@@ -7,7 +7,7 @@ checked against each other by :func:`compare` and :func:`check_grad`.
 """
 
 from derivlab._api import grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
-from derivlab._primitives import primitives
+from derivlab._numpy import primitives
 
 __all__ = [
     "grad",

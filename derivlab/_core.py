@@ -138,12 +138,12 @@ class Box:
 
     # -- NumPy dispatch --
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        from derivlab._primitives import dispatch_ufunc
+        from derivlab._numpy import dispatch_ufunc
 
         return dispatch_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        from derivlab._primitives import dispatch_function
+        from derivlab._numpy import dispatch_function
 
         return dispatch_function(func, args, kwargs)
 

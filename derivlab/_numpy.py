@@ -1,0 +1,610 @@
+"""NumPy's API on boxes: each NumPy function either binds a row of the primitive table or is a
+composite written with other NumPy calls (``mean = sum / N``, ``stack`` = ``expand_dims`` +
+``concatenate``), which then needs no derivative rule of its own.
+
+Also here: the dispatch that :class:`~derivlab._core.Box` calls from NumPy's protocols, and the
+array methods and operators of boxes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from derivlab._core import Box, Primitive, bind, strip, strip_all
+from derivlab._primitives import (
+    AMAX,
+    AMIN,
+    ASTYPE,
+    BROADCAST,
+    CONCAT,
+    CUMSUM,
+    DET,
+    DIAGONAL,
+    EINSUM,
+    GETITEM,
+    INV,
+    LOGABSDET,
+    PAD,
+    PRIMITIVES,
+    PROD,
+    RESHAPE,
+    SOLVE,
+    SUM,
+    TRANSPOSE,
+    UFUNCS,
+    _register,
+    _shape,
+    _untake_impl,
+    unbroadcast,
+)
+
+FUNCTIONS: dict[Callable, Callable] = {}  # np function -> its implementation on boxes
+COMPOSITES: dict[str, Callable] = {}  # name -> implementation (for the docs and the tests)
+
+# ufuncs with a derivative that is zero wherever it exists: the result is a constant
+NONDIFF_UFUNCS = {
+    np.sign, np.floor, np.ceil, np.rint, np.trunc, np.greater, np.greater_equal, np.less,
+    np.less_equal, np.equal, np.not_equal, np.logical_and, np.logical_or, np.logical_not,
+    np.logical_xor, np.isnan, np.isinf, np.isfinite, np.signbit, np.heaviside,
+}  # fmt: skip
+
+# NumPy functions whose result does not depend differentiably on array values
+NONDIFF_FUNCTIONS = {
+    np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
+    np.argmax, np.argmin, np.argsort, np.nonzero, np.flatnonzero, np.isclose, np.allclose,
+    np.array_equal, np.round, np.around, np.result_type, np.iscomplexobj, np.isrealobj,
+    np.any, np.all, np.count_nonzero, np.sign, np.isnan, np.isfinite, np.isinf,
+    np.searchsorted, np.may_share_memory, np.shares_memory, np.sort_complex,
+}  # fmt: skip
+
+
+def implements(np_func: Callable, name: str | None = None) -> Callable:
+    """Register the implementation of ``np_func`` on boxes (a composite or a row adapter)."""
+
+    def deco(fn: Callable) -> Callable:
+        FUNCTIONS[np_func] = fn
+        COMPOSITES[name or np_func.__name__] = fn
+        return fn
+
+    return deco
+
+
+# ---- argument normalisation ----
+
+
+def _norm_axis(axis: Any, ndim: int) -> Any:
+    if axis is None:
+        return None
+    if isinstance(axis, (tuple, list)):
+        return tuple(sorted(a % ndim if ndim else a for a in axis))
+    return axis % ndim if ndim else axis
+
+
+def _reject(name: str, **unsupported: Any) -> None:
+    for key, value in unsupported.items():
+        if value is not None and value is not np._NoValue:
+            if key == "out":
+                raise TypeError(
+                    f"derivlab: {name}(..., out=...) writes into a plain array and would drop the "
+                    "derivative; use the returned value instead (y = np.f(x))."
+                )
+            raise NotImplementedError(
+                f"derivlab: {name}(..., {key}=...) is not supported on traced values; "
+                f"call {name} without {key}= (e.g. apply a mask with np.where first)."
+            )
+
+
+# ---- NumPy functions: adapters onto rows, and composites written with rows ----
+
+
+@implements(np.sum)
+def _np_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=np._NoValue,
+            where=np._NoValue):  # fmt: skip
+    _reject("np.sum", out=out, initial=initial, where=where)
+    return bind(SUM, (a,), {"axis": _norm_axis(axis, np.ndim(a)), "keepdims": bool(keepdims)})
+
+
+@implements(np.mean)
+def _np_mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=np._NoValue):  # fmt: skip
+    _reject("np.mean", out=out, where=where)
+    shape = np.shape(a)
+    axes = range(len(shape)) if axis is None else ((axis,) if isinstance(axis, int) else axis)
+    count = math.prod(shape[d] for d in axes)
+    return np.sum(a, axis=axis, keepdims=keepdims) / count  # mean = sum / N
+
+
+@implements(np.var)
+def _np_var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=np._NoValue,
+            mean=np._NoValue, correction=np._NoValue):  # fmt: skip
+    _reject("np.var", out=out, where=where, mean=mean)
+    if correction is not np._NoValue:
+        ddof = correction
+    shape = np.shape(a)
+    axes = range(len(shape)) if axis is None else ((axis,) if isinstance(axis, int) else axis)
+    count = math.prod(shape[d] for d in axes)
+    centred = a - np.mean(a, axis=axis, keepdims=True)
+    return np.sum(centred * centred, axis=axis, keepdims=keepdims) / (count - ddof)
+
+
+@implements(np.std)
+def _np_std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=np._NoValue,
+            mean=np._NoValue, correction=np._NoValue):  # fmt: skip
+    return np.sqrt(np.var(a, axis=axis, out=out, ddof=ddof, keepdims=keepdims, where=where,
+                          mean=mean, correction=correction))  # fmt: skip
+
+
+def _extremum_adapter(prim: Primitive, name: str) -> Callable:
+    def adapter(a, axis=None, out=None, keepdims=False, initial=np._NoValue,
+                where=np._NoValue):  # fmt: skip
+        _reject(name, out=out, initial=initial, where=where)
+        return bind(prim, (a,), {"axis": _norm_axis(axis, np.ndim(a)), "keepdims": bool(keepdims)})
+
+    return adapter
+
+
+for _f in (np.max, np.amax):
+    implements(_f, "max")(_extremum_adapter(AMAX, "np.max"))
+for _f in (np.min, np.amin):
+    implements(_f, "min")(_extremum_adapter(AMIN, "np.min"))
+
+
+@implements(np.prod)
+def _np_prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=np._NoValue,
+             where=np._NoValue):  # fmt: skip
+    _reject("np.prod", out=out, initial=initial, where=where)
+    return bind(PROD, (a,), {"axis": _norm_axis(axis, np.ndim(a)), "keepdims": bool(keepdims)})
+
+
+@implements(np.cumsum)
+def _np_cumsum(a, axis=None, dtype=None, out=None):
+    _reject("np.cumsum", out=out)
+    if axis is None:
+        a, axis = np.reshape(a, (-1,)), 0
+    return bind(CUMSUM, (a,), {"axis": axis % np.ndim(a)})
+
+
+@implements(np.reshape)
+def _np_reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+    if order != "C":
+        raise NotImplementedError("derivlab: np.reshape supports order='C' only.")
+    shape = newshape if shape is None else shape
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    return bind(RESHAPE, (a,), {"shape": np.reshape(np.empty(np.shape(a)), shape).shape})
+
+
+@implements(np.ravel)
+def _np_ravel(a, order="C"):
+    return np.reshape(a, (-1,), order=order)
+
+
+@implements(np.transpose)
+def _np_transpose(a, axes=None):
+    if axes is not None:
+        axes = tuple(ax % np.ndim(a) for ax in axes)
+    return bind(TRANSPOSE, (a,), {"axes": axes})
+
+
+@implements(np.swapaxes)
+def _np_swapaxes(a, axis1, axis2):
+    axes = list(range(np.ndim(a)))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return np.transpose(a, axes)
+
+
+@implements(np.moveaxis)
+def _np_moveaxis(a, source, destination):
+    nd = np.ndim(a)
+    src = [s % nd for s in np.atleast_1d(source)]
+    dst = [d % nd for d in np.atleast_1d(destination)]
+    order = [d for d in range(nd) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return np.transpose(a, order)
+
+
+@implements(np.expand_dims)
+def _np_expand_dims(a, axis):
+    shape = np.expand_dims(np.empty(np.shape(a)), axis).shape
+    return np.reshape(a, shape)
+
+
+@implements(np.squeeze)
+def _np_squeeze(a, axis=None):
+    shape = np.squeeze(np.empty(np.shape(a)), axis).shape
+    return np.reshape(a, shape)
+
+
+@implements(np.atleast_1d)
+def _np_atleast_1d(*arys):
+    out = [a if np.ndim(a) >= 1 else np.reshape(a, (1,)) for a in arys]
+    return out[0] if len(out) == 1 else out
+
+
+@implements(np.atleast_2d)
+def _np_atleast_2d(*arys):
+    out = [a if np.ndim(a) >= 2 else np.reshape(a, (1,) * (2 - np.ndim(a)) + np.shape(a))
+           for a in arys]  # fmt: skip
+    return out[0] if len(out) == 1 else out
+
+
+@implements(np.broadcast_to)
+def _np_broadcast_to(array, shape, subok=False):
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    return bind(BROADCAST, (array,), {"shape": shape})
+
+
+@implements(np.broadcast_arrays)
+def _np_broadcast_arrays(*args, subok=False):
+    shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+    return tuple(np.broadcast_to(a, shape) for a in args)
+
+
+@implements(np.concatenate)
+def _np_concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    _reject("np.concatenate", out=out)
+    arrays = list(arrays)
+    if axis is None:
+        arrays, axis = [np.reshape(a, (-1,)) for a in arrays], 0
+    return bind(CONCAT, tuple(arrays), {"axis": axis % np.ndim(arrays[0])})
+
+
+@implements(np.stack)
+def _np_stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    _reject("np.stack", out=out)
+    arrays = list(arrays)
+    axis = axis % (np.ndim(arrays[0]) + 1)
+    return np.concatenate([np.expand_dims(a, axis) for a in arrays], axis=axis)
+
+
+@implements(np.hstack)
+def _np_hstack(tup, *, dtype=None, casting="same_kind"):
+    arrs = np.atleast_1d(*tup) if len(tup) > 1 else [np.atleast_1d(tup[0])]
+    return np.concatenate(arrs, axis=0 if np.ndim(arrs[0]) == 1 else 1)
+
+
+@implements(np.vstack)
+def _np_vstack(tup, *, dtype=None, casting="same_kind"):
+    arrs = [np.atleast_2d(a) for a in tup]
+    return np.concatenate(arrs, axis=0)
+
+
+@implements(np.split)
+def _np_split(ary, indices_or_sections, axis=0):
+    n = np.shape(ary)[axis]
+    if isinstance(indices_or_sections, int):
+        if n % indices_or_sections:
+            raise ValueError("array split does not result in an equal division")
+        step = n // indices_or_sections
+        bounds = list(range(0, n + 1, step))
+    else:
+        bounds = [0, *indices_or_sections, n]
+    index = [slice(None)] * np.ndim(ary)
+    parts = []
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        index[axis] = slice(lo, hi)
+        parts.append(ary[tuple(index)])
+    return parts
+
+
+@implements(np.flip)
+def _np_flip(m, axis=None):
+    nd = np.ndim(m)
+    axes = range(nd) if axis is None else ((axis,) if isinstance(axis, int) else axis)
+    index = [slice(None)] * nd
+    for a in axes:
+        index[a % nd] = slice(None, None, -1)
+    return m[tuple(index)]
+
+
+@implements(np.take)
+def _np_take(a, indices, axis=None, out=None, mode="raise"):
+    _reject("np.take", out=out)
+    if axis is None:
+        return np.reshape(a, (-1,))[indices]
+    index = [slice(None)] * np.ndim(a)
+    index[axis] = indices
+    return a[tuple(index)]
+
+
+@implements(np.where)
+def _np_where(condition, x=None, y=None):
+    if x is None or y is None:
+        raise TypeError("derivlab: np.where(condition) with one argument returns indices; "
+                        "call it on a plain boolean array.")  # fmt: skip
+    cond = np.asarray(strip(condition), dtype=bool)
+    # z = c·x + (1-c)·y with a 0/1 mask c: each branch receives the gradient where it is chosen
+    return bind(WHERE, (x, y), {"cond": cond})
+
+
+def _where_impl(x: Any, y: Any, *, cond: np.ndarray) -> Any:
+    return np.where(cond, x, y)
+
+
+def _where_jvp(tangents: list, ans: Any, x: Any, y: Any, *, cond: np.ndarray) -> Any:
+    tx, ty = tangents
+    zero = np.zeros(np.shape(ans))
+    out = np.where(cond, zero if tx is None else tx, zero if ty is None else ty)
+    return out
+
+
+def _where_vjp(i: int, g: Any, ans: Any, x: Any, y: Any, *, cond: np.ndarray) -> Any:
+    picked = np.where(cond, g, 0.0) if i == 0 else np.where(cond, 0.0, g)
+    return unbroadcast(picked, _shape(x if i == 0 else y))
+
+
+WHERE = _register(Primitive("where", _where_impl, _where_jvp, _where_vjp, torch="where", nin=2))
+
+
+@implements(np.clip)
+def _np_clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue,
+             max=np._NoValue, **kwargs):  # fmt: skip
+    _reject("np.clip", out=out)
+    lo = a_min if a_min is not np._NoValue else (None if min is np._NoValue else min)
+    hi = a_max if a_max is not np._NoValue else (None if max is np._NoValue else max)
+    # gradient passes on the closed interval [lo, hi] (PyTorch's clamp convention)
+    out = a
+    if lo is not None:
+        out = np.where(np.less(strip(a), strip(lo)), lo, out)
+    if hi is not None:
+        out = np.where(np.greater(strip(a), strip(hi)), hi, out)
+    if np.shape(out) != np.shape(a):
+        out = np.broadcast_to(out, np.broadcast_shapes(np.shape(a), np.shape(out)))
+    return out
+
+
+@implements(np.dot)
+def _np_dot(a, b, out=None):
+    _reject("np.dot", out=out)
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return a * b
+    if np.ndim(b) <= 2:
+        return a @ b  # for b of rank ≤ 2, dot and matmul agree
+    return np.tensordot(a, b, axes=([-1], [-2]))
+
+
+@implements(np.vdot)
+def _np_vdot(a, b):
+    return np.sum(np.reshape(a, (-1,)) * np.reshape(b, (-1,)))
+
+
+@implements(np.inner)
+def _np_inner(a, b):
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return a * b
+    return np.tensordot(a, b, axes=([-1], [-1]))
+
+
+@implements(np.outer)
+def _np_outer(a, b, out=None):
+    _reject("np.outer", out=out)
+    return np.reshape(a, (-1, 1)) * np.reshape(b, (1, -1))
+
+
+@implements(np.tensordot)
+def _np_tensordot(a, b, axes=2):
+    na, nb = np.ndim(a), np.ndim(b)
+    if isinstance(axes, int):
+        ax_a, ax_b = list(range(na - axes, na)), list(range(axes))
+    else:
+        ax_a, ax_b = ([x] if isinstance(x, int) else list(x) for x in axes)
+        ax_a, ax_b = [x % na for x in ax_a], [x % nb for x in ax_b]
+    letters = iter("abcdefghijklmnopqrstuvwxyz")
+    sa = [next(letters) for _ in range(na)]
+    sb = [next(letters) for _ in range(nb)]
+    for i, j in zip(ax_a, ax_b):
+        sb[j] = sa[i]
+    out = [c for k, c in enumerate(sa) if k not in ax_a] + [
+        c for k, c in enumerate(sb) if k not in ax_b
+    ]
+    return np.einsum(f"{''.join(sa)},{''.join(sb)}->{''.join(out)}", a, b)
+
+
+@implements(np.einsum)
+def _np_einsum(subscripts, *operands, out=None, optimize=False, **kwargs):
+    _reject("np.einsum", out=out)
+    if not isinstance(subscripts, str):
+        raise NotImplementedError(
+            "derivlab: np.einsum in the sublist form is not supported; use a subscript string."
+        )
+    return bind(EINSUM, operands, {"spec": subscripts})
+
+
+@implements(np.trace)
+def _np_trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    _reject("np.trace", out=out)
+    return np.sum(np.diagonal(a, offset, axis1, axis2), axis=-1)
+
+
+@implements(np.diagonal)
+def _np_diagonal(a, offset=0, axis1=0, axis2=1):
+    return bind(DIAGONAL, (a,), {"offset": offset, "axis1": axis1, "axis2": axis2})
+
+
+@implements(np.diag)
+def _np_diag(v, k=0):
+    if np.ndim(v) == 2:
+        return np.diagonal(v, k)
+    if np.ndim(v) != 1:
+        raise ValueError("np.diag: input must be 1-d or 2-d")
+    n = np.shape(v)[0] + abs(k)
+    rows = np.arange(n - abs(k)) + max(-k, 0)
+    cols = np.arange(n - abs(k)) + max(k, 0)
+    return _untake_impl(v, index=(rows, cols), shape=(n, n))  # v placed on the k-th diagonal
+
+
+@implements(np.pad)
+def _np_pad(array, pad_width, mode="constant", **kwargs):
+    if mode != "constant" or kwargs.get("constant_values", 0) != 0:
+        raise NotImplementedError(
+            "derivlab: only zero padding (np.pad(x, widths)) is supported on traced values."
+        )
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (np.ndim(array), 2))
+    return bind(PAD, (array,), {"pad_width": tuple(map(tuple, widths.tolist()))})
+
+
+@implements(np.copy)
+def _np_copy(a, order="K", subok=False):
+    return a  # traced values are immutable, so a copy is the value itself
+
+
+@implements(np.linalg.norm)
+def _np_norm(x, ord=None, axis=None, keepdims=False):
+    if ord not in (None, 2, "fro") or (ord == 2 and axis is None and np.ndim(x) == 2):
+        raise NotImplementedError(
+            f"derivlab: np.linalg.norm(x, ord={ord!r}) is not supported on traced values; "
+            "the Euclidean/Frobenius norm (ord=None) is: np.sqrt(np.sum(x**2))."
+        )
+    return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
+
+
+@implements(np.linalg.inv)
+def _np_inv(a):
+    return bind(INV, (a,), {})
+
+
+@implements(np.linalg.solve)
+def _np_solve(a, b):
+    return bind(SOLVE, (a, b), {})
+
+
+@implements(np.linalg.det)
+def _np_det(a):
+    return bind(DET, (a,), {})
+
+
+_SlogdetResult = type(np.linalg.slogdet(np.eye(1)))
+
+
+@implements(np.linalg.slogdet)
+def _np_slogdet(a):
+    sign = np.linalg.slogdet(strip(a))[0]  # piecewise constant: no derivative
+    return _SlogdetResult(sign, bind(LOGABSDET, (a,), {}))
+
+
+# ---- dispatch (called by Box.__array_ufunc__ / __array_function__) ----
+
+
+def _no_rule(what: str) -> NotImplementedError:
+    return NotImplementedError(
+        f"derivlab: no derivative rule for {what}. derivlab differentiates the NumPy functions "
+        "listed in its primitive table (derivlab.primitives()); rewrite this step with those, "
+        "or add a row to derivlab/_primitives.py."
+    )
+
+
+def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
+    if "out" in kwargs:
+        raise TypeError(
+            f"derivlab: np.{ufunc.__name__}(..., out=...) or an in-place operator (a += x, "
+            "a *= x) writes a traced value into a plain array and would drop its derivative. "
+            "Write y = a + x instead of a += x."
+        )
+    if method != "__call__":
+        if ufunc is np.add and method == "reduce":
+            return np.sum(inputs[0], **kwargs)
+        raise _no_rule(f"np.{ufunc.__name__}.{method}")
+    if ufunc in NONDIFF_UFUNCS:
+        return ufunc(*(strip(x) for x in inputs), **kwargs)
+    prim = UFUNCS.get(ufunc)
+    if prim is None:
+        raise _no_rule(f"np.{ufunc.__name__}")
+    if kwargs:
+        raise NotImplementedError(
+            f"derivlab: np.{ufunc.__name__} with keyword arguments {sorted(kwargs)} is not "
+            "supported on traced values; call it with positional arrays only."
+        )
+    return bind(prim, inputs, {})
+
+
+def dispatch_function(func: Callable, args: tuple, kwargs: dict) -> Any:
+    impl = FUNCTIONS.get(func)
+    if impl is not None:
+        return impl(*args, **kwargs)
+    if func in NONDIFF_FUNCTIONS:
+        return func(*strip_all(args), **{k: strip_all(v) for k, v in kwargs.items()})
+    name = getattr(func, "__module__", "numpy").replace("numpy.", "np.").replace("numpy", "np")
+    raise _no_rule(f"{name}.{func.__name__}")
+
+
+# ---- Box operators and methods, bound straight to the rows (no NumPy detour) ----
+
+
+def _bin(prim: Primitive, reflected: bool = False) -> Callable:
+    if reflected:
+        return lambda self, other: bind(prim, (other, self), {})
+    return lambda self, other: bind(prim, (self, other), {})
+
+
+_ADD, _SUB, _MUL = PRIMITIVES["add"], PRIMITIVES["subtract"], PRIMITIVES["multiply"]
+_DIV, _POW, _MATMUL = PRIMITIVES["divide"], PRIMITIVES["power"], PRIMITIVES["matmul"]
+_NEG, _ABS = PRIMITIVES["negative"], PRIMITIVES["absolute"]
+
+Box.__add__, Box.__radd__ = _bin(_ADD), _bin(_ADD, True)
+Box.__sub__, Box.__rsub__ = _bin(_SUB), _bin(_SUB, True)
+Box.__mul__, Box.__rmul__ = _bin(_MUL), _bin(_MUL, True)
+Box.__truediv__, Box.__rtruediv__ = _bin(_DIV), _bin(_DIV, True)
+Box.__pow__, Box.__rpow__ = _bin(_POW), _bin(_POW, True)
+Box.__matmul__, Box.__rmatmul__ = _bin(_MATMUL), _bin(_MATMUL, True)
+Box.__neg__ = lambda self: bind(_NEG, (self,), {})
+Box.__pos__ = lambda self: self
+Box.__abs__ = lambda self: bind(_ABS, (self,), {})
+Box.__lt__ = lambda self, other: np.less(strip(self), strip(other))
+Box.__le__ = lambda self, other: np.less_equal(strip(self), strip(other))
+Box.__gt__ = lambda self, other: np.greater(strip(self), strip(other))
+Box.__ge__ = lambda self, other: np.greater_equal(strip(self), strip(other))
+Box.__eq__ = lambda self, other: np.equal(strip(self), strip(other))
+Box.__ne__ = lambda self, other: np.not_equal(strip(self), strip(other))
+Box.__getitem__ = lambda self, index: bind(GETITEM, (self,), {"index": _plain_index(index)})
+
+
+def _plain_index(index: Any) -> Any:
+    if isinstance(index, tuple):
+        return tuple(strip(i) if isinstance(i, Box) else i for i in index)
+    return strip(index) if isinstance(index, Box) else index
+
+
+def _method(np_func: Callable) -> Callable:
+    return lambda self, *args, **kwargs: np_func(self, *args, **kwargs)
+
+
+for _name, _func in {
+    "sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
+    "var": np.var, "std": np.std, "dot": np.dot, "ravel": np.ravel, "squeeze": np.squeeze,
+    "swapaxes": np.swapaxes, "cumsum": np.cumsum, "clip": np.clip, "trace": np.trace,
+    "diagonal": np.diagonal, "copy": np.copy, "argmax": np.argmax, "argmin": np.argmin,
+}.items():  # fmt: skip
+    setattr(Box, _name, _method(_func))
+
+
+def _reshape_method(self: Box, *shape: Any, order: str = "C") -> Any:
+    return np.reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
+
+
+def _transpose_method(self: Box, *axes: Any) -> Any:
+    if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+        axes = axes[0]
+    return np.transpose(self, axes or None)
+
+
+def _astype_method(self: Box, dtype: Any, *args: Any, **kwargs: Any) -> Any:
+    dtype = np.dtype(dtype)
+    if not np.issubdtype(dtype, np.floating):
+        return strip(self).astype(dtype)  # to integers or booleans: a constant
+    return bind(ASTYPE, (self,), {"dtype": dtype})
+
+
+Box.reshape = _reshape_method
+Box.transpose = _transpose_method
+Box.astype = _astype_method
+Box.flatten = lambda self, order="C": np.reshape(self, (-1,), order=order)
+
+
+def primitives() -> list[str]:
+    """Names of every NumPy function derivlab can differentiate (rows and composites)."""
+    names = {f"np.{p.name}" for p in PRIMITIVES.values() if p.name != "untake"}
+    names |= {f"np.{n}" for n in COMPOSITES}
+    return sorted(names)
