@@ -315,7 +315,9 @@ def _np_where(condition, x=None, y=None):
     if x is None or y is None:
         raise TypeError("derivlab: np.where(condition) with one argument returns indices; "
                         "call it on a plain boolean array.")  # fmt: skip
-    cond = np.asarray(strip(condition), dtype=bool)
+    cond = strip(condition)
+    if not (isinstance(cond, np.ndarray) and cond.dtype == object):  # object: SymPy relations
+        cond = np.asarray(cond, dtype=bool)
     # z = c·x + (1-c)·y with a 0/1 mask c: each branch receives the gradient where it is chosen
     return bind(WHERE, (x, y), {"cond": cond})
 
