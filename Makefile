@@ -1,0 +1,75 @@
+# Two commands, both from a clean clone (see README.md):
+#   make book   set up .venv if needed and build the website into _build/html
+#   make test   set up .venv if needed, run the unit tests, nbval over every page in _toc.yml,
+#               and the book build with warnings as errors
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := book
+.DELETE_ON_ERROR:
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+# The stamp is newer than both files once they are installed: a second run installs nothing.
+VENV_STAMP := $(VENV)/.installed
+
+# Notebooks see the venv's python first; figures are drawn without a display.
+export PATH := $(BIN):$(PATH)
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+CELL_TIMEOUT := 120
+STRICT_FLAGS := -W -n --keep-going
+DERIVLAB_SRC := $(shell find derivlab -name '*.py' 2>/dev/null)
+# Executed notebooks are cached in _build/.jupyter_cache; this stamp empties the cache (and the
+# parsed pages) whenever derivlab changes, so the website never shows outputs of old code.
+CACHE_STAMP := _build/.derivlab-stamp
+
+.PHONY: book test venv unit clean help
+
+help:
+	@echo "make book   build the course website into _build/html (sets up .venv first)"
+	@echo "make test   unit tests + nbval on every page + strict book build (sets up .venv)"
+	@echo "make clean  remove _build (the .venv stays)"
+
+# ---- environment ----
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || { echo "creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(CACHE_STAMP): $(DERIVLAB_SRC) $(VENV_STAMP)
+	@rm -rf _build/.jupyter_cache _build/.doctrees
+	@mkdir -p _build && touch $@
+
+# ---- the book ----
+book: $(VENV_STAMP) $(CACHE_STAMP)
+	$(BIN)/jupyter-book build .
+	@echo "The book is in $(CURDIR)/_build/html/index.html"
+
+# ---- the tests ----
+# Each notebook runs twice, the least the checks need: once under nbval (does every cell run?)
+# and once in the build (the outputs the website shows). Both run side by side on the two
+# cores: the build in the background (log in _build/build-strict.log), pytest in front.
+NOTEBOOKS = $(shell $(BIN)/python .ci/notebooks.py list)
+
+test: $(VENV_STAMP) $(CACHE_STAMP)
+	$(BIN)/python .ci/notebooks.py check
+	@echo "== book build ($(STRICT_FLAGS)) in the background: _build/build-strict.log"
+	@$(BIN)/jupyter-book build . --all $(STRICT_FLAGS) > _build/build-strict.log 2>&1 \
+		& build_pid=$$!; \
+	pytest_rc=0; \
+	$(BIN)/python -m pytest tests/ --nbval-lax --nbval-current-env \
+		--nbval-cell-timeout=$(CELL_TIMEOUT) $(NOTEBOOKS) || pytest_rc=$$?; \
+	build_rc=0; wait $$build_pid || build_rc=$$?; \
+	if [ $$build_rc -ne 0 ]; then cat _build/build-strict.log; else tail -n 5 _build/build-strict.log; fi; \
+	echo "== make test: pytest exit $$pytest_rc, strict book build exit $$build_rc"; \
+	[ $$pytest_rc -eq 0 ] && [ $$build_rc -eq 0 ]
+
+unit: $(VENV_STAMP)
+	$(BIN)/python -m pytest tests/
+
+clean:
+	rm -rf _build
