@@ -4,9 +4,16 @@ Reverse mode (:func:`grad`, :func:`value_and_grad`, :func:`vjp`, :func:`jacrev`)
 (:func:`jvp`, :func:`jacfwd`), second order (:func:`hessian`, :func:`hvp`), and the two classical
 engines in :mod:`derivlab.symbolic` (SymPy) and :mod:`derivlab.numeric` (finite differences),
 checked against each other by :func:`compare` and :func:`check_grad`.
+
+Example:
+    >>> import numpy as np, derivlab as dl
+    >>> dl.grad(lambda x: np.sum(x ** 2))(np.array([1.0, 2.0]))
+    array([2., 4.])
 """
 
+from derivlab import numeric, symbolic
 from derivlab._api import grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
+from derivlab._check import check_grad, compare
 from derivlab._numpy import primitives
 
 __all__ = [
@@ -18,6 +25,10 @@ __all__ = [
     "jacrev",
     "hessian",
     "hvp",
+    "compare",
+    "check_grad",
     "primitives",
+    "numeric",
+    "symbolic",
 ]
 __version__ = "0.1.0"

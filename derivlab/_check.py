@@ -1,0 +1,275 @@
+"""Engines side by side: ``compare`` shows every engine's answer, ``check_grad`` guards a gradient."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from derivlab import numeric, symbolic
+from derivlab._api import grad, jacfwd, jvp
+
+# ---- timing ----
+
+
+def _median_time(fn: Callable[[], Any], budget: float = 0.05, max_repeats: int = 50) -> float:
+    """Median wall time of ``fn()`` in seconds, over as many repeats as fit in ``budget``."""
+    times = []
+    start = time.perf_counter()
+    while len(times) < max_repeats and (len(times) < 3 or time.perf_counter() - start < budget):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+# ---- compare ----
+
+
+@dataclass
+class Row:
+    engine: str
+    value: Any
+    error: float
+    seconds: float
+    evaluations: str = ""
+
+
+@dataclass
+class Comparison:
+    """The derivative of one function at one point by every engine, with errors and costs.
+
+    ``error`` is measured against the symbolic answer evaluated in 50-digit arithmetic (the
+    reference); ``seconds`` is the median time of one derivative evaluation (for SymPy: of the
+    lambdified formula; deriving it once costs more and is listed beside it).
+    """
+
+    x: Any
+    reference: Any
+    rows: list[Row] = field(default_factory=list)
+
+    def __getitem__(self, engine: str) -> Row:
+        for row in self.rows:
+            if row.engine == engine:
+                return row
+        raise KeyError(f"no engine {engine!r}; engines: {[r.engine for r in self.rows]}")
+
+    @property
+    def max_error(self) -> float:
+        """The largest error among the engines (how far apart they are at worst)."""
+        return max(r.error for r in self.rows)
+
+    def _fmt_value(self, v: Any) -> str:
+        arr = np.asarray(v, dtype=float)
+        if arr.ndim == 0:
+            return f"{float(arr):.16g}"
+        shown = ", ".join(f"{a:.10g}" for a in arr.ravel()[:3])
+        return f"[{shown}{', …' if arr.size > 3 else ''}]"
+
+    def _table(self) -> list[tuple[str, str, str, str, str]]:
+        return [
+            (
+                r.engine,
+                self._fmt_value(r.value),
+                f"{r.error:.1e}",
+                f"{r.seconds * 1e6:,.0f} µs",
+                r.evaluations,
+            )
+            for r in self.rows
+        ]
+
+    def __str__(self) -> str:
+        head = ("engine", "derivative", "error", "time", "f evaluations")
+        rows = [head, *self._table()]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        head = "".join(
+            f"<th>{h}</th>" for h in ("engine", "derivative", "error", "time", "f evaluations")
+        )
+        body = "".join(
+            "<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in self._table()
+        )
+        return (
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            "<p><small>error: largest absolute difference from the symbolic derivative "
+            "evaluated with 50 digits; time: median of repeated calls.</small></p>"
+        )
+
+
+def _symbolic_reference(f: Callable, x: np.ndarray) -> tuple[Any, Callable]:
+    """The exact derivative/gradient at x (50 digits) and a float evaluator for timing."""
+    if x.ndim == 0:
+        s = symbolic.symbols("x")
+        d = symbolic.derivative(f, s)
+        point = {s: sp.Float(repr(float(x)), 50)}
+        ref = np.float64(sp.N(d.subs(point), 50))
+        fast = sp.lambdify(s, d, modules="numpy")
+        return ref, lambda: fast(float(x))
+    xs = symbolic.symbols("x", x.shape)
+    g = symbolic.gradient(f, xs)
+    point = {s: sp.Float(repr(float(v)), 50) for s, v in zip(xs.ravel(), x.ravel())}
+    ref = np.array([float(sp.N(gi.subs(point), 50)) for gi in g]).reshape(x.shape)
+    fast = sp.lambdify([list(xs.ravel())], list(g), modules="numpy")
+    return ref, lambda: fast(list(x.ravel()))
+
+
+def compare(f: Callable, x: Any) -> Comparison:
+    """Differentiate ``f`` at ``x`` with every engine and tabulate answers, errors and costs.
+
+    Engines: symbolic (SymPy), reverse mode, forward mode, central differences, complex step and
+    Richardson extrapolation. For an array ``x`` each engine computes the gradient.
+
+    Args:
+        f: a plain NumPy function of one argument returning a scalar.
+        x: a float or a small float array (≤ 50 entries, so SymPy stays quick).
+
+    Returns:
+        A :class:`Comparison`; it renders as a table in a notebook and as text elsewhere.
+
+    Example:
+        >>> compare(lambda x: np.exp(x) * np.sin(x), 0.7).max_error < 1e-8
+        True
+    """
+    x = np.asarray(x, dtype=float)
+    if x.size > 50:
+        raise ValueError(
+            f"compare: x has {x.size} entries; the symbolic engine is for small inputs "
+            "(≤ 50). Use check_grad for large x."
+        )
+    t0 = time.perf_counter()
+    ref, sym_eval = _symbolic_reference(f, x)
+    derive_ms = (time.perf_counter() - t0) * 1e3
+    scalar = x.ndim == 0
+
+    def err(v: Any) -> float:
+        return float(np.max(np.abs(np.asarray(v, dtype=float) - ref)))
+
+    result = Comparison(x=x, reference=ref)
+    result.rows.append(
+        Row(
+            "symbolic (SymPy)",
+            ref,
+            0.0,
+            _median_time(sym_eval),
+            f"derived once: {derive_ms:.0f} ms",
+        )
+    )
+
+    rev = grad(f)
+    result.rows.append(Row("reverse mode", rev(x), err(rev(x)), _median_time(lambda: rev(x))))
+    if scalar:
+
+        def fwd() -> Any:
+            return jvp(f, (x,), (np.ones_like(x),))[1]
+
+        fwd_label = "1 JVP"
+    else:
+        fwd_jac = jacfwd(f)
+
+        def fwd() -> Any:
+            return fwd_jac(x)
+
+        fwd_label = f"{x.size} JVPs"
+    value = fwd()
+    result.rows.append(Row("forward mode", value, err(value), _median_time(fwd), fwd_label))
+
+    for method, label in (
+        ("central", "central difference"),
+        ("complex", "complex step"),
+        ("richardson", "Richardson"),
+    ):
+        if scalar:
+            est = numeric.derivative(f, float(x), method=method, full_output=True)
+            value, nfev = est.value, str(est.nfev)
+
+            def run(m: str = method) -> Any:
+                return numeric.derivative(f, float(x), method=m)
+        else:
+            value = numeric.gradient(f, x, method=method)
+            nfev = ""
+
+            def run(m: str = method) -> Any:
+                return numeric.gradient(f, x, method=m)
+
+        result.rows.append(Row(label, value, err(value), _median_time(run), nfev))
+    return result
+
+
+# ---- check_grad ----
+
+
+@dataclass
+class GradCheck:
+    """A passed gradient check: both gradients and the largest discrepancy."""
+
+    analytic: Any
+    numeric: Any
+    max_abs_error: float
+
+    def __repr__(self) -> str:
+        return f"GradCheck(passed, max |analytic - numeric| = {self.max_abs_error:.2e})"
+
+
+def check_grad(
+    f: Callable,
+    x: Any,
+    grad_f: Callable | None = None,
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+    method: str = "central",
+) -> GradCheck:
+    """Check a gradient against finite differences; raise AssertionError showing both if wrong.
+
+    The test per entry is ``|analytic - numeric| <= atol + rtol · |numeric|``.
+
+    Args:
+        f: a scalar function of one array (or float).
+        x: the point.
+        grad_f: the gradient to check (e.g. one derived by hand); by default derivlab's own
+            ``grad(f)``.
+        rtol, atol: tolerances of the comparison.
+        method: the finite-difference method (see :func:`derivlab.numeric.gradient`).
+
+    Returns:
+        A :class:`GradCheck` with both gradients when they agree.
+
+    Raises:
+        AssertionError: with the worst entries side by side when they disagree.
+        ValueError: when the shapes differ.
+    """
+    x = np.asarray(x, dtype=float)
+    analytic = np.asarray((grad_f or grad(f))(x), dtype=float)
+    approx = np.asarray(numeric.gradient(f, x, method=method), dtype=float)
+    if analytic.shape != approx.shape:
+        raise ValueError(
+            f"check_grad: the gradient has shape {analytic.shape} but x has shape {x.shape}; "
+            "a gradient must have the shape of its argument."
+        )
+    diff = np.abs(analytic - approx)
+    bad = diff > atol + rtol * np.abs(approx)
+    if np.any(bad) or not np.all(np.isfinite(analytic)):
+        worst = np.argsort(-diff.ravel())[:8]
+        lines = [f"{'index':>12}  {'analytic':>22}  {'numeric':>22}  {'difference':>10}"]
+        for k in worst:
+            idx = np.unravel_index(k, x.shape) if x.ndim else ()
+            lines.append(
+                f"{str(idx):>12}  {analytic.ravel()[k]:>22.15g}  {approx.ravel()[k]:>22.15g}  "
+                f"{diff.ravel()[k]:>10.2e}"
+            )
+        raise AssertionError(
+            f"check_grad: the gradient disagrees with finite differences ({method}) in "
+            f"{int(np.sum(bad))} of {bad.size} entries (rtol={rtol}, atol={atol}):\n"
+            + "\n".join(lines)
+        )
+    return GradCheck(analytic, approx, float(np.max(diff)) if diff.size else 0.0)
