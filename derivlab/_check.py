@@ -1,4 +1,4 @@
-"""Engines side by side: ``compare`` shows every engine's answer, ``check_grad`` guards a gradient."""
+"""Engines side by side: `compare` shows every engine's answer, `check_grad` guards a gradient."""
 
 from __future__ import annotations
 
