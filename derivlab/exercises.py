@@ -289,9 +289,8 @@ def _compare_callable(answer: Any, expected: Callable, *, rtol: float, atol: flo
         try:
             _compare(got, want, rtol=rtol, atol=atol, points=points)
         except _Mismatch as wrong:
-            raise _Mismatch(
-                f"the functions differ at x = {_describe(point)} ({wrong.reason})"
-            ) from None
+            detail = "" if wrong.reason.startswith("the value") else f" ({wrong.reason})"
+            raise _Mismatch(f"the functions differ at x = {_describe(point)}{detail}") from None
         compared += 1
     if compared == 0:
         raise TypeError(
