@@ -110,9 +110,18 @@ class ForwardTrace(Trace):
 
 
 class ReverseTrace(Trace):
-    """Reverse mode: every box remembers how it was made; ``backward`` replays that in reverse."""
+    """Reverse mode: every box remembers how it was made; ``backward`` replays that in reverse.
 
-    __slots__ = ()
+    The trace also keeps its boxes in creation order (the *tape*, or Wengert list). A box is
+    always created after its parents, so creation order is a topological order: walking the tape
+    backwards visits every node after all of its consumers, with no graph search at all.
+    """
+
+    __slots__ = ("tape",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tape: list[ReverseBox] = []
 
     def process(self, prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
         primals = []
@@ -124,7 +133,9 @@ class ReverseTrace(Trace):
             else:
                 primals.append(x)
         ans = prim.impl(*primals, **params)
-        return ReverseBox(ans, self, prim, primals, params, parents)
+        box = ReverseBox(ans, self, prim, primals, params, parents)
+        self.tape.append(box)
+        return box
 
 
 # ---- boxes ----
@@ -138,13 +149,9 @@ class Box:
 
     # -- NumPy dispatch --
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        from derivlab._numpy import dispatch_ufunc
-
         return dispatch_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        from derivlab._numpy import dispatch_function
-
         return dispatch_function(func, args, kwargs)
 
     # -- conversions that would silently drop the derivative --
@@ -192,7 +199,7 @@ class Box:
     # -- array attributes --
     @property
     def shape(self) -> tuple[int, ...]:
-        return np.shape(self.value)
+        return np.shape(strip(self))
 
     @property
     def ndim(self) -> int:
@@ -297,27 +304,6 @@ def strip_all(x: Any) -> Any:
 # ---- reverse sweep ----
 
 
-def toposort(roots: Sequence[ReverseBox], trace: ReverseTrace) -> list[ReverseBox]:
-    """Nodes reachable from ``roots``, each before its parents (iterative: no recursion limit)."""
-    order: list[ReverseBox] = []
-    visited: set[int] = set()
-    stack: list[tuple[ReverseBox, bool]] = [(r, False) for r in roots]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        for parent, _ in node.parents:
-            if id(parent) not in visited:
-                stack.append((parent, False))
-    order.reverse()
-    return order
-
-
 def backward(seeds: Sequence[tuple[ReverseBox, Any]], trace: ReverseTrace) -> dict[int, Any]:
     """Propagate cotangents from output boxes to every node; returns ``{id(node): cotangent}``.
 
@@ -328,9 +314,9 @@ def backward(seeds: Sequence[tuple[ReverseBox, Any]], trace: ReverseTrace) -> di
     for box, g in seeds:
         key = id(box)
         cts[key] = cts[key] + g if key in cts else g
-    for node in toposort([b for b, _ in seeds], trace):
-        if not node.parents:
-            continue  # an input: keep its cotangent for the caller
+    # reverse creation order is a reverse topological order (see ReverseTrace); the loop is
+    # iterative, so a 100,000-op chain needs no recursion
+    for node in reversed(trace.tape):
         g = cts.pop(id(node), None)
         if g is None:
             continue
@@ -372,3 +358,7 @@ def _conversion_message(call: str) -> str:
         "  * float(x) / x.item() -> keep x as an array (0-d arrays work everywhere)."
         f"{_where()}"
     )
+
+
+# NumPy's API on boxes lives in derivlab._numpy, which needs the classes above: import it last.
+from derivlab._numpy import dispatch_function, dispatch_ufunc  # noqa: E402

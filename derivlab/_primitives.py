@@ -48,13 +48,13 @@ def _register(prim: Primitive, ufunc: np.ufunc | None = None) -> Primitive:
 
 def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     """Sum ``g`` down to ``shape``: the adjoint of NumPy's broadcasting."""
-    gshape = np.shape(g)
+    gshape = _shape(g)
     if gshape == shape:
         return g
     lead = len(gshape) - len(shape)
     if lead > 0:
         g = np.sum(g, axis=tuple(range(lead)))
-    axes = tuple(i for i, s in enumerate(shape) if s == 1 and np.shape(g)[i] != 1)
+    axes = tuple(i for i, s in enumerate(shape) if s == 1 and _shape(g)[i] != 1)
     if axes:
         g = np.sum(g, axis=axes, keepdims=True)
     return g
@@ -67,7 +67,8 @@ def _keepdims_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
 
 
 def _shape(x: Any) -> tuple[int, ...]:
-    return np.shape(strip(x))
+    x = strip(x)
+    return x.shape if hasattr(x, "shape") else np.shape(x)
 
 
 # ---- elementwise rows: one local derivative serves both modes ----
