@@ -5,6 +5,14 @@
 under a :class:`~derivlab._core.ForwardTrace`; ``hessian`` and ``hvp`` compose the two
 (forward-over-reverse). Arguments may be floats, arrays, or tuples/lists/dicts of arrays, and
 derivatives come back in the same structure.
+
+Documented behaviour:
+
+* Inputs to differentiate must be floating point. A Python ``int`` or an integer array raises
+  ``TypeError`` (pass ``3.0``, or ``x.astype(float)``) rather than being converted silently.
+* Non-differentiable points follow PyTorch's conventions (see :mod:`derivlab._primitives`):
+  ``|x|'(0) = 0``, ``sign' = 0``, ties in ``maximum``/``max`` share the gradient.
+* NaN and inf propagate exactly as NumPy's arithmetic propagates them.
 """
 
 from __future__ import annotations
@@ -72,6 +80,21 @@ def _check_callable(f: Any, where: str) -> None:
         raise TypeError(f"{where}: expected a function, got {type(f).__name__}.")
 
 
+def _call(f: Callable, args: Sequence[Any]) -> Any:
+    """f(*args), surfacing derivlab's own message when NumPy wraps it in a generic error.
+
+    ``a[i] = x`` into a plain array makes NumPy call ``float(x)``; derivlab's TypeError then
+    arrives wrapped in "ValueError: setting an array element with a sequence".
+    """
+    try:
+        return f(*args)
+    except ValueError as e:
+        cause = e.__cause__
+        if isinstance(cause, TypeError) and str(cause).startswith("derivlab:"):
+            raise TypeError(str(cause)) from None
+        raise
+
+
 # ---- reverse mode ----
 
 
@@ -86,7 +109,7 @@ def _reverse_pass(f: Callable, primals: Sequence[Any], where: str) -> tuple[Any,
         flat.append(boxes)
         defs.append(treedef)
         boxed_args.append(tree_unflatten(treedef, boxes))
-    out = f(*boxed_args)
+    out = _call(f, boxed_args)
     out_leaves, out_def = tree_flatten(out)
 
     def pullback(cotangent: Any) -> tuple[Any, ...]:
@@ -268,7 +291,7 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[A
             tl = tl if isinstance(tl, Box) else np.asarray(tl, dtype=np.result_type(strip(pl)))
             boxes.append(ForwardBox(pl, tl, trace))
         args.append(tree_unflatten(p_def, boxes))
-    out = f(*args)
+    out = _call(f, args)
     out_leaves, out_def = tree_flatten(out)
     values, tans = [], []
     for o in out_leaves:
