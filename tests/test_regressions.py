@@ -1,0 +1,359 @@
+"""Regressions: the cases that autodiff implementations classically get wrong, each with an oracle.
+
+Shared subexpressions, very deep graphs, repeated calls, perturbation confusion, a MAML step
+(a gradient through a gradient), products with zeros, einsum and linear algebra compositions,
+and integer-array indexing with repeated indices.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from oracles import assert_close, to_torch
+
+import derivlab as dl
+from derivlab._core import strip
+
+# ---- shared subexpressions ----
+
+
+def test_shared_subexpression_is_counted_once_per_use() -> None:
+    # y = x², f = y + y = 2x²  =>  f' = 4x (y's cotangent must add up its two uses)
+    assert_close(dl.grad(lambda x: (lambda y: y + y)(x * x))(3.0), 12.0)
+    # y used three times in different roles: f = y·y + sin(y) - y, y = x²
+    x = np.array([0.3, -1.2, 2.0])
+
+    def f(x: Any) -> Any:
+        y = x * x
+        return np.sum(y * y + np.sin(y) - y)
+
+    t = to_torch(x)
+    y = t * t
+    (y * y + torch.sin(y) - y).sum().backward()
+    assert_close(dl.grad(f)(x), t.grad)
+    assert_close(dl.hessian(f)(x), torch.autograd.functional.hessian(
+        lambda t: ((t * t) ** 2 + torch.sin(t * t) - t * t).sum(), to_torch(x, False)))  # fmt: skip
+
+
+def test_same_input_in_both_operands() -> None:
+    x = np.array([0.5, -2.0])
+    assert_close(dl.grad(lambda x: np.sum(x * x))(x), 2 * x)
+    assert_close(dl.grad(lambda x: np.sum(x / x))(x), np.zeros(2), atol=1e-15)
+    assert_close(dl.grad(lambda x: np.sum(x - x))(x), np.zeros(2), atol=0)
+
+
+# ---- deep graphs ----
+
+
+def test_100k_op_chain_has_no_recursion_error_and_is_fast() -> None:
+    # y_{k+1} = a·y_k + x, y_0 = x: 50,000 steps of (multiply, add) = 100,000 recorded ops.
+    # Closed form: y_n = x·(1 + a + … + a^n), so dy_n/dx = (1 - a^(n+1)) / (1 - a).
+    a, n = 0.99999, 50_000
+
+    def chain(x: Any) -> Any:
+        y = x
+        for _ in range(n):
+            y = y * a + x
+        return y
+
+    limit = sys.getrecursionlimit()
+    start = time.perf_counter()
+    value, g = dl.value_and_grad(chain)(0.5)
+    elapsed = time.perf_counter() - start
+    expected = (1 - a ** (n + 1)) / (1 - a)
+    assert sys.getrecursionlimit() == limit
+    assert_close(g, expected, rtol=1e-9)
+    assert_close(value, 0.5 * expected, rtol=1e-9)
+    assert elapsed < 5.0, f"100,000-op reverse pass took {elapsed:.2f} s"
+    # forward mode over the same chain
+    assert_close(dl.jvp(chain, (0.5,), (1.0,))[1], expected, rtol=1e-9)
+
+
+def test_deep_chain_of_unary_rows() -> None:
+    # 20,000 nested sines: the derivative is the product of the cosines along the way
+    def f(x: Any) -> Any:
+        for _ in range(20_000):
+            x = np.sin(x)
+        return x
+
+    xs, d = [0.7], 1.0
+    for _ in range(20_000):
+        d *= np.cos(xs[-1])
+        xs.append(np.sin(xs[-1]))
+    assert_close(dl.grad(f)(0.7), d, rtol=1e-9)
+
+
+# ---- repeated calls ----
+
+
+def test_grad_called_twice_gives_the_same_answer() -> None:
+    x = np.array([1.0, -0.5, 2.0])
+    g = dl.grad(lambda x: np.sum(np.tanh(x) * x))
+    first = g(x)
+    second = g(x)
+    assert_close(first, second, rtol=0, atol=0)
+    assert_close(dl.grad(lambda x: np.sum(np.tanh(x) * x))(x), first, rtol=0, atol=0)
+    _, back = dl.vjp(lambda x: np.tanh(x) * x, x)
+    ct = np.ones(3)
+    assert_close(back(ct)[0], back(ct)[0], rtol=0, atol=0)  # a pullback can be reused
+    assert_close(back(ct)[0], first)
+
+
+def test_input_array_is_not_modified() -> None:
+    x = np.array([1.0, 2.0, 3.0])
+    keep = x.copy()
+    dl.grad(lambda x: np.sum(x[[0, 0, 1]] ** 2))(x)
+    dl.hessian(lambda x: np.sum(np.sin(x)))(x)
+    assert_close(x, keep, rtol=0, atol=0)
+
+
+# ---- perturbation confusion ----
+# d/dx [ x · d/dy (x + y) ] = d/dx [ x · 1 ] = 1. A tracer that confuses the two perturbations
+# counts x's perturbation inside d/dy as well and answers 2.
+
+
+def _deriv_rev(f: Any) -> Any:
+    return dl.grad(f)
+
+
+def _deriv_fwd(f: Any) -> Any:
+    return lambda x: dl.jvp(f, (x,), (1.0,))[1]
+
+
+MODES = {"reverse": _deriv_rev, "forward": _deriv_fwd}
+
+
+@pytest.mark.parametrize("outer", list(MODES))
+@pytest.mark.parametrize("inner", list(MODES))
+def test_perturbation_confusion(outer: str, inner: str) -> None:
+    d_out, d_in = MODES[outer], MODES[inner]
+
+    def f(x: Any) -> Any:
+        return x * d_in(lambda y: x + y)(1.0)
+
+    assert_close(d_out(f)(2.0), 1.0, rtol=0, atol=0)
+
+    # a variant where the inner derivative depends on x: d/dx [x · d/dy (x·y)] = d/dx x² = 2x
+    def g(x: Any) -> Any:
+        return x * d_in(lambda y: x * y)(3.0)
+
+    assert_close(d_out(g)(2.0), 4.0, rtol=0, atol=0)
+
+
+def test_nested_derivative_of_closed_over_value() -> None:
+    # d/dx d/dy [sin(x·y)] at (x, y) = (0.5, 2): cos(xy) - xy·sin(xy)
+    x, y = 0.5, 2.0
+    mixed = dl.grad(lambda x: dl.grad(lambda y: np.sin(x * y))(y))(x)
+    assert_close(mixed, np.cos(x * y) - x * y * np.sin(x * y))
+
+
+def test_third_derivative() -> None:
+    d3 = dl.grad(dl.grad(dl.grad(lambda x: np.sin(x) * np.exp(x))))(0.4)
+    # (sin·exp)''' = 2 e^x (cos x - sin x)
+    assert_close(d3, 2 * np.exp(0.4) * (np.cos(0.4) - np.sin(0.4)))
+    d3_fwd = _deriv_fwd(_deriv_fwd(_deriv_rev(lambda x: np.sin(x) * np.exp(x))))(0.4)
+    assert_close(d3_fwd, d3)
+
+
+# ---- MAML: a gradient through a gradient step ----
+
+
+def _maml_data() -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(42)
+    X, Xv = rng.normal(size=(8, 3)), rng.normal(size=(6, 3))
+    y, yv = np.sin(X @ [1.0, -2.0, 0.5]), np.sin(Xv @ [1.0, -2.0, 0.5])
+    return X, y, Xv, yv
+
+
+def test_maml_step_matches_torch() -> None:
+    X, y, Xv, yv = _maml_data()
+    lr = 0.3
+    params = {"w": np.array([0.1, -0.2, 0.3]), "b": 0.05}
+
+    def loss(p: dict, X: Any, y: Any) -> Any:
+        return np.mean((np.tanh(X @ p["w"] + p["b"]) - y) ** 2)
+
+    def adapted(p: dict) -> dict:
+        g = dl.grad(loss)(p, X, y)  # inner SGD step, itself differentiated by the outer grad
+        return {k: p[k] - lr * g[k] for k in p}
+
+    def meta_loss(p: dict) -> Any:
+        for _ in range(2):  # two inner steps
+            p = adapted(p)
+        return loss(p, Xv, yv)
+
+    value, meta = dl.value_and_grad(meta_loss)(params)
+
+    tp = {k: to_torch(v) for k, v in params.items()}
+    tX, ty, tXv, tyv = (to_torch(a, False) for a in (X, y, Xv, yv))
+
+    def tloss(p: dict, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return ((torch.tanh(X @ p["w"] + p["b"]) - y) ** 2).mean()
+
+    q = tp
+    for _ in range(2):
+        gs = torch.autograd.grad(tloss(q, tX, ty), list(q.values()), create_graph=True)
+        q = {k: q[k] - lr * g for k, g in zip(q, gs)}
+    tvalue = tloss(q, tXv, tyv)
+    expected = dict(zip(tp, torch.autograd.grad(tvalue, list(tp.values()))))
+
+    assert set(meta) == {"w", "b"}
+    assert_close(value, tvalue)
+    assert_close(meta["w"], expected["w"])
+    assert np.ndim(meta["b"]) == 0
+    assert_close(meta["b"], expected["b"])
+
+    # the first-order shortcut (treating the inner gradient as a constant) differs: the test
+    # would notice if the inner gradient were silently detached
+    def fo_adapted(p: dict) -> dict:
+        g = dl.grad(loss)({k: strip(v) for k, v in p.items()}, X, y)
+        return {k: p[k] - lr * g[k] for k in p}
+
+    first_order = dl.grad(lambda p: loss(fo_adapted(fo_adapted(p)), Xv, yv))(params)
+    assert not np.allclose(first_order["w"], meta["w"], rtol=1e-6)
+
+
+# ---- products with zeros ----
+
+
+@pytest.mark.parametrize(
+    "x",
+    [np.array([2.0, 0.0, 3.0, -1.5]), np.array([0.0, 0.0, 3.0, 4.0]), np.zeros(4)],
+    ids=["one-zero", "two-zeros", "all-zeros"],
+)
+def test_prod_with_zeros_matches_torch(x: np.ndarray) -> None:
+    t = to_torch(x)
+    torch.prod(t).backward()
+    assert_close(dl.grad(np.prod)(x), t.grad, rtol=0, atol=0)
+    direction = np.arange(4.0)
+    assert_close(dl.jvp(np.prod, (x,), (direction,))[1], t.grad.numpy() @ direction)
+    assert_close(dl.hessian(np.prod)(x),
+                 torch.autograd.functional.hessian(torch.prod, to_torch(x, False)))  # fmt: skip
+    # along an axis, rows with and without zeros side by side
+    m = np.stack([x, x + 1.0, x[::-1]])
+    tm = to_torch(m)
+    torch.prod(tm, 1).sum().backward()
+    assert_close(dl.grad(lambda m: np.sum(np.prod(m, axis=1)))(m), tm.grad)
+
+
+def test_prod_over_several_axes_says_what_to_do() -> None:
+    with pytest.raises(NotImplementedError, match=r"one axis at a time"):
+        dl.grad(lambda x: np.sum(np.prod(x, axis=(0, 1))))(np.ones((2, 3)))
+
+
+# ---- einsum and linear algebra, composed ----
+
+
+def test_einsum_ellipsis_and_four_operands_matches_torch() -> None:
+    rng = np.random.default_rng(5)
+    args = [rng.normal(size=s) for s in [(2, 3, 4), (4, 5), (5,), (2, 3)]]
+    spec = "...ij,jk,k,...i->..."
+
+    def f(*a: Any) -> Any:
+        return np.sum(np.sin(np.einsum(spec, *a)))
+
+    def tf(*a: torch.Tensor) -> torch.Tensor:
+        return torch.sin(torch.einsum(spec, *a)).sum()
+
+    grads = dl.grad(f, argnums=(0, 1, 2, 3))(*args)
+    ts = [to_torch(a) for a in args]
+    expected = torch.autograd.grad(tf(*ts), ts)
+    for g, e in zip(grads, expected):
+        assert_close(g, e)
+    h = dl.hessian(lambda b: f(args[0], b, args[2], args[3]))(args[1])
+    th = torch.autograd.functional.hessian(lambda b: tf(ts[0], b, ts[2], ts[3]), ts[1].detach())
+    assert_close(h, th)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: einsum VJP does not sum over ellipsis axes that NumPy broadcast from size 1",
+)
+def test_einsum_ellipsis_broadcast_from_size_one() -> None:
+    a = np.arange(6.0).reshape(2, 3)
+    b = np.ones((1, 3))  # '...' is (1,) here and (2,) in a: NumPy broadcasts it
+    g = dl.grad(lambda b: np.sum(np.einsum("...i,...i->...", a, b)))(b)
+    assert_close(g, np.sum(a, axis=0, keepdims=True), rtol=0, atol=0)  # [[3, 5, 7]], shape (1, 3)
+
+
+def test_einsum_repeated_index_in_one_operand_says_what_to_do() -> None:
+    with pytest.raises(NotImplementedError, match=r"np\.diagonal"):
+        dl.grad(lambda a: np.einsum("ii->", a))(np.eye(3))
+
+
+def test_linear_algebra_composition_matches_torch() -> None:
+    rng = np.random.default_rng(6)
+    A = rng.normal(size=(3, 3)) + 3 * np.eye(3)
+    b = rng.normal(size=3)
+
+    def f(A: Any, b: Any) -> Any:
+        return (np.linalg.slogdet(A)[1] + np.sum(np.linalg.solve(A, b) ** 2)
+                + np.trace(np.linalg.inv(A)) + np.linalg.det(A) * 0.1)  # fmt: skip
+
+    def tf(A: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return (torch.linalg.slogdet(A)[1] + (torch.linalg.solve(A, b) ** 2).sum()
+                + torch.trace(torch.linalg.inv(A)) + torch.linalg.det(A) * 0.1)  # fmt: skip
+
+    tA, tb = to_torch(A), to_torch(b)
+    expected = torch.autograd.grad(tf(tA, tb), (tA, tb))
+    got = dl.grad(f, argnums=(0, 1))(A, b)
+    assert_close(got[0], expected[0])
+    assert_close(got[1], expected[1])
+    h = dl.hessian(lambda A: f(A, b))(A)
+    assert h.shape == (3, 3, 3, 3)
+    th = torch.autograd.functional.hessian(lambda A: tf(A, tb.detach()), tA.detach())
+    assert_close(h, th, rtol=1e-9)
+
+
+def test_slogdet_sign_is_a_constant() -> None:
+    A = -np.eye(3) * 2.0  # det < 0
+    sign, logabs = np.linalg.slogdet(A)
+    g = dl.grad(lambda A: np.linalg.slogdet(A)[0] * np.linalg.slogdet(A)[1])(A)
+    assert_close(g, sign * np.linalg.inv(A).T)
+
+
+# ---- indexing with repeated indices ----
+
+
+def test_integer_indexing_with_repeats_accumulates() -> None:
+    x = np.array([1.0, 2.0, 3.0])
+    idx = np.array([0, 0, 2, 0])
+    assert_close(dl.grad(lambda x: np.sum(x[idx]))(x), [3.0, 0.0, 1.0], rtol=0, atol=0)
+    # weighted: f = Σ_k w_k x[idx_k]²  =>  ∂f/∂x_j = Σ_{k: idx_k = j} 2 w_k x_j
+    w = np.array([1.0, 10.0, 100.0, 1000.0])
+    g = dl.grad(lambda x: np.sum(w * x[idx] ** 2))(x)
+    assert_close(g, [2 * 1011.0 * 1.0, 0.0, 2 * 100.0 * 3.0])
+    # 2-D index arrays and forward mode agree with torch
+    M = np.arange(12.0).reshape(3, 4) / 7
+    rows, cols = np.array([[0, 2], [0, 0]]), np.array([[1, 1], [1, 3]])
+    tM = to_torch(M)
+    (torch.sin(tM[torch.as_tensor(rows), torch.as_tensor(cols)]) * 2).sum().backward()
+    assert_close(dl.grad(lambda M: np.sum(np.sin(M[rows, cols]) * 2))(M), tM.grad)
+    jf = dl.jacfwd(lambda x: x[idx])(x)
+    assert_close(jf, np.eye(3)[idx], rtol=0, atol=0)
+    # second order through the scatter-add adjoint
+    h = dl.hessian(lambda x: np.sum(x[idx] ** 3))(x)
+    assert_close(h, np.diag([6 * 3 * 1.0, 0.0, 6 * 1 * 3.0]))
+
+
+def test_np_add_at_style_gradient_through_take() -> None:
+    x = np.array([0.5, -1.0, 2.0, 0.25])
+    g = dl.grad(lambda x: np.sum(np.take(x, [3, 3, 3, 1]) ** 2))(x)
+    assert_close(g, [0.0, 2 * -1.0, 0.0, 3 * 2 * 0.25])
+
+
+# ---- known bug, kept visible ----
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: matmul VJP raises AxisError for vector @ vector")
+def test_reverse_mode_of_vector_dot_vector() -> None:
+    a, b = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    ga, gb = dl.grad(lambda a, b: a @ b, argnums=(0, 1))(a, b)
+    assert_close(ga, b, rtol=0, atol=0)
+    assert_close(gb, a, rtol=0, atol=0)
+    assert_close(dl.grad(lambda a: np.dot(a, b))(a), b, rtol=0, atol=0)
