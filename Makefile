@@ -25,11 +25,12 @@ DERIVLAB_SRC := $(shell find derivlab -name '*.py' 2>/dev/null)
 # parsed pages) whenever derivlab changes, so the website never shows outputs of old code.
 CACHE_STAMP := _build/.derivlab-stamp
 
-.PHONY: book test venv unit clean help
+.PHONY: book test venv unit lint clean help
 
 help:
 	@echo "make book   build the course website into _build/html (sets up .venv first)"
 	@echo "make test   unit tests + nbval on every page + strict book build (sets up .venv)"
+	@echo "make unit   only the unit tests;  make lint  ruff check and format --check"
 	@echo "make clean  remove _build (the .venv stays)"
 
 # ---- environment ----
@@ -61,15 +62,20 @@ test: $(VENV_STAMP) $(CACHE_STAMP)
 	@$(BIN)/jupyter-book build . --all $(STRICT_FLAGS) > _build/build-strict.log 2>&1 \
 		& build_pid=$$!; \
 	pytest_rc=0; \
-	$(BIN)/python -m pytest tests/ --nbval-lax --nbval-current-env \
+	$(BIN)/python -m pytest tests/ --durations=5 --nbval-lax --nbval-current-env \
 		--nbval-cell-timeout=$(CELL_TIMEOUT) $(NOTEBOOKS) || pytest_rc=$$?; \
 	build_rc=0; wait $$build_pid || build_rc=$$?; \
-	if [ $$build_rc -ne 0 ]; then cat _build/build-strict.log; else tail -n 5 _build/build-strict.log; fi; \
+	if [ $$build_rc -ne 0 ]; then cat _build/build-strict.log; \
+	else grep -E "Executed notebook|build succeeded" _build/build-strict.log || true; fi; \
 	echo "== make test: pytest exit $$pytest_rc, strict book build exit $$build_rc"; \
 	[ $$pytest_rc -eq 0 ] && [ $$build_rc -eq 0 ]
 
 unit: $(VENV_STAMP)
 	$(BIN)/python -m pytest tests/
+
+lint: $(VENV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf _build
