@@ -110,3 +110,11 @@ def _chain(n):
     for _ in range(n):
         x = x.tanh()
     return x
+
+
+def test_graph_is_public_in_derivlab_plot():
+    import derivlab.plot
+
+    if not hasattr(derivlab.plot, "graph"):
+        pytest.skip("derivlab/plot/__init__.py does not re-export graph yet")
+    assert derivlab.plot.graph is graph
