@@ -709,7 +709,9 @@ class LBFGS(Optimizer):
     BFGS without the n×n matrix: the product H∇f is rebuilt each step from the ``history_size``
     most recent pairs, starting from H₀ = γI with γ = yᵀs / yᵀy of the newest pair.
     With ``line_search=None`` it takes the steps of ``torch.optim.LBFGS(lr, max_iter=1,
-    history_size)`` with no line search, iterate for iterate.
+    history_size)`` with no line search, iterate for iterate. With a line search the iterates
+    differ from PyTorch's ``line_search_fn="strong_wolfe"`` (cubic interpolation to a strong
+    Wolfe point; ours bisects to a weak Wolfe point), though both reach the same minimum.
 
     Args:
         lr: the step length (the first step is min(1, 1/‖g‖₁)·lr, as in PyTorch), or the first
