@@ -61,7 +61,12 @@ def _as_input(x: Any, where: str) -> Any:
 
 
 def _check_argnums(argnums: int | Sequence[int], nargs: int, where: str) -> tuple[int, ...]:
-    nums = (argnums,) if isinstance(argnums, (int, np.integer)) else tuple(argnums)
+    if isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool):
+        nums: tuple = (argnums,)
+    elif isinstance(argnums, (tuple, list)):
+        nums = tuple(argnums)
+    else:
+        raise TypeError(f"{where}: argnums must be an int or a tuple of ints, got {argnums!r}.")
     if not nums:
         raise ValueError(f"{where}: argnums is empty; name at least one argument to differentiate.")
     for n in nums:
@@ -264,8 +269,9 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[A
         ``(out, tangent_out)``, the output and its directional derivative, shaped alike.
 
     Example:
-        >>> jvp(np.sin, (0.0,), (1.0,))
-        (0.0, 1.0)
+        >>> out, t = jvp(np.sin, (0.0,), (2.0,))
+        >>> float(out), float(t)
+        (0.0, 2.0)
     """
     _check_callable(f, "jvp")
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
@@ -307,116 +313,127 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[A
 # ---- Jacobians and Hessians ----
 
 
-def _basis(leaves: list[Any]) -> Any:
-    """Yield (leaf index, flat index, one-hot tangent tree leaves) over every input entry."""
-    for k, leaf in enumerate(leaves):
-        shape = np.shape(strip(leaf))
-        size = int(np.prod(shape))
-        for j in range(size):
-            e = np.zeros(size)
-            e[j] = 1.0
-            yield (
-                k,
-                [
-                    e.reshape(shape) if m == k else np.zeros(np.shape(strip(other)))
-                    for m, other in enumerate(leaves)
-                ],
-            )
+def _one_hot(shape: tuple[int, ...], j: int, dtype: Any) -> np.ndarray:
+    e = np.zeros(int(np.prod(shape)), dtype=dtype)
+    e[j] = 1
+    return e.reshape(shape)
 
 
-def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """The Jacobian by forward mode: one JVP per input entry; shape ``out.shape + x.shape``.
+def _dtype(x: Any) -> np.dtype:
+    return np.result_type(strip(x))
 
-    Cheap when inputs are few (the cost grows with the number of inputs).
-    """
-    _check_callable(f, "jacfwd")
+
+def _arrange(blocks: list[list[Any]], out_def: Any, in_def: Any, argnums: Any) -> Any:
+    """Nest ``blocks[m][k]`` as J[output][input]: f's output structure outside, the
+    differentiated arguments inside (the convention of JAX and torch.func)."""
+    per_output = []
+    for row in blocks:
+        nested = tree_unflatten(in_def, row)  # a tuple, one entry per chosen argument
+        per_output.append(nested[0] if isinstance(argnums, (int, np.integer)) else nested)
+    return tree_unflatten(out_def, per_output)
+
+
+def _jacfwd(f: Callable, argnums: Any, where: str) -> Callable:
+    _check_callable(f, where)
 
     @functools.wraps(f)
     def wrapped(*args: Any) -> Any:
-        nums = _check_argnums(argnums, len(args), "jacfwd")
+        nums = _check_argnums(argnums, len(args), where)
         g = _selected(f, args, nums)
-        chosen = [args[n] for n in nums]
-        leaves, treedef = tree_flatten(tuple(chosen))
-        leaves = [_as_input(leaf, "jacfwd") for leaf in leaves]
-        primal_tree = tree_unflatten(treedef, leaves)
-        columns: list[list[Any]] = [[] for _ in leaves]
+        in_leaves, in_def = tree_flatten(tuple(args[n] for n in nums))
+        in_leaves = [_as_input(leaf, where) for leaf in in_leaves]
+        primal = tuple(tree_unflatten(in_def, in_leaves))
+        zeros = [np.zeros(np.shape(strip(x)), dtype=_dtype(x)) for x in in_leaves]
+        # columns[k]: the JVPs along each one-hot direction of input leaf k
+        columns: list[list[list[Any]]] = [[] for _ in in_leaves]
         out = None
-        for k, basis in _basis(leaves):
-            out, t = jvp(g, tuple(primal_tree), tuple(tree_unflatten(treedef, basis)))
-            columns[k].append(t)
+        for k, leaf in enumerate(in_leaves):
+            shape = np.shape(strip(leaf))
+            for j in range(int(np.prod(shape))):
+                basis = list(zeros)
+                basis[k] = _one_hot(shape, j, _dtype(leaf))
+                out, t = jvp(g, primal, tuple(tree_unflatten(in_def, basis)))
+                columns[k].append(tree_flatten(t)[0])
         if out is None:  # no input entries at all
-            out = g(*primal_tree)
+            out = g(*primal)
         out_leaves, out_def = tree_flatten(out)
-        # assemble: for each output leaf and input leaf, J has shape out.shape + in.shape
-        per_input = []
-        for k, leaf in enumerate(leaves):
-            in_shape = np.shape(strip(leaf))
-            cols = [tree_flatten(t)[0] for t in columns[k]]
-            blocks = []
-            for m, o in enumerate(out_leaves):
-                o_shape = np.shape(strip(o))
-                if cols:
-                    stacked = np.stack([c[m] for c in cols], axis=-1)
-                else:
-                    stacked = np.zeros(o_shape + (0,))
-                blocks.append(np.reshape(stacked, o_shape + in_shape))
-            per_input.append(tree_unflatten(out_def, blocks))
-        return _arrange(per_input, treedef, argnums)
+        blocks = []
+        for m, o in enumerate(out_leaves):
+            o_shape = np.shape(strip(o))
+            row = []
+            for k, leaf in enumerate(in_leaves):
+                in_shape = np.shape(strip(leaf))
+                cols = [c[m] for c in columns[k]]
+                stacked = np.stack(cols, axis=-1) if cols else np.zeros(o_shape + (0,))
+                row.append(np.reshape(stacked, o_shape + in_shape))  # out.shape + in.shape
+            blocks.append(row)
+        return _arrange(blocks, out_def, in_def, argnums)
 
     return wrapped
 
 
-def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """The Jacobian by reverse mode: one VJP per output entry; shape ``out.shape + x.shape``.
-
-    Cheap when outputs are few (the cost grows with the number of outputs).
-    """
-    _check_callable(f, "jacrev")
+def _jacrev(f: Callable, argnums: Any, where: str) -> Callable:
+    _check_callable(f, where)
 
     @functools.wraps(f)
     def wrapped(*args: Any) -> Any:
-        nums = _check_argnums(argnums, len(args), "jacrev")
+        nums = _check_argnums(argnums, len(args), where)
         chosen = [args[n] for n in nums]
-        out, pullback = _reverse_pass(_selected(f, args, nums), chosen, "jacrev")
+        out, pullback = _reverse_pass(_selected(f, args, nums), chosen, where)
         out_leaves, out_def = tree_flatten(out)
         in_leaves, in_def = tree_flatten(tuple(chosen))
-        # rows[m][k]: list over entries of output leaf m of the cotangent of input leaf k
-        blocks: list[list[Any]] = [[None] * len(out_leaves) for _ in in_leaves]
+        zeros = [np.zeros(np.shape(strip(o)), dtype=_dtype(o)) for o in out_leaves]
+        blocks = []
         for m, o in enumerate(out_leaves):
             o_shape = np.shape(strip(o))
-            size = int(np.prod(o_shape))
+            # rows[k]: the VJPs of each one-hot cotangent of output m, for input leaf k
             rows: list[list[Any]] = [[] for _ in in_leaves]
-            for j in range(size):
-                e = [np.zeros(np.shape(strip(other))) for other in out_leaves]
-                flat = np.zeros(size)
-                flat[j] = 1.0
-                e[m] = flat.reshape(o_shape)
-                cts = tree_flatten(pullback(tree_unflatten(out_def, e)))[0]
+            for j in range(int(np.prod(o_shape))):
+                seed = list(zeros)
+                seed[m] = _one_hot(o_shape, j, _dtype(o))
+                cts = tree_flatten(pullback(tree_unflatten(out_def, seed)))[0]
                 for k in range(len(in_leaves)):
                     rows[k].append(cts[k])
+            row = []
             for k, leaf in enumerate(in_leaves):
                 in_shape = np.shape(strip(leaf))
                 stacked = np.stack(rows[k]) if rows[k] else np.zeros((0,) + in_shape)
-                blocks[k][m] = np.reshape(stacked, o_shape + in_shape)
-        per_input = [tree_unflatten(out_def, b) for b in blocks]
-        return _arrange(per_input, in_def, argnums)
+                row.append(np.reshape(stacked, o_shape + in_shape))  # out.shape + in.shape
+            blocks.append(row)
+        return _arrange(blocks, out_def, in_def, argnums)
 
     return wrapped
 
 
-def _arrange(per_input: list[Any], in_def: Any, argnums: Any) -> Any:
-    """Put per-input-leaf Jacobians back into the structure of the differentiated arguments."""
-    nested = tree_unflatten(in_def, per_input)  # a tuple, one entry per chosen argument
-    return nested[0] if isinstance(argnums, (int, np.integer)) else nested
+def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """The Jacobian by forward mode, one JVP per input entry: shape ``out.shape + x.shape``.
+
+    Cheap when inputs are few (the cost grows with the number of inputs). For several outputs
+    or arguments the result is nested J[output][argument], as in JAX and torch.func.
+
+    Example:
+        >>> jacfwd(lambda x: x**2)(np.array([1.0, 3.0]))
+        array([[2., 0.],
+               [0., 6.]])
+    """
+    return _jacfwd(f, argnums, "jacfwd")
+
+
+def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """The Jacobian by reverse mode, one VJP per output entry: shape ``out.shape + x.shape``.
+
+    Cheap when outputs are few (the cost grows with the number of outputs). For several outputs
+    or arguments the result is nested J[output][argument], as in JAX and torch.func.
+    """
+    return _jacrev(f, argnums, "jacrev")
 
 
 def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """The Hessian ∇²f by forward-over-reverse (``jacfwd(jacrev(f))``).
+    """The Hessian ∇²f by forward-over-reverse (``jacfwd(jacrev(f))``): shape ``x.shape + x.shape``.
 
-    Its shape is ``x.shape + x.shape``.
+    With ``argnums=(0, 1)`` the result is nested ``H[i][j]`` of shape ``xᵢ.shape + xⱼ.shape``.
     """
-    _check_callable(f, "hessian")
-    return jacfwd(jacrev(f, argnums), argnums)
+    return _jacfwd(_jacrev(f, argnums, "hessian"), argnums, "hessian")
 
 
 def hvp(f: Callable, x: Any, v: Any) -> Any:

@@ -38,6 +38,7 @@ from derivlab._primitives import (
     UFUNCS,
     _register,
     _shape,
+    _sqrt0_impl,
     _untake_impl,
     unbroadcast,
 )
@@ -133,8 +134,9 @@ def _np_var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where
 @implements(np.std)
 def _np_std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=np._NoValue,
             mean=np._NoValue, correction=np._NoValue):  # fmt: skip
-    return np.sqrt(np.var(a, axis=axis, out=out, ddof=ddof, keepdims=keepdims, where=where,
-                          mean=mean, correction=correction))  # fmt: skip
+    var = np.var(a, axis=axis, out=out, ddof=ddof, keepdims=keepdims, where=where, mean=mean,
+                 correction=correction)  # fmt: skip
+    return _sqrt0_impl(var)  # std = √var, with gradient 0 where var = 0 (as PyTorch)
 
 
 def _extremum_adapter(prim: Primitive, name: str) -> Callable:
@@ -460,7 +462,7 @@ def _np_norm(x, ord=None, axis=None, keepdims=False):
             f"derivlab: np.linalg.norm(x, ord={ord!r}) is not supported on traced values; "
             "the Euclidean/Frobenius norm (ord=None) is: np.sqrt(np.sum(x**2))."
         )
-    return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
+    return _sqrt0_impl(np.sum(x * x, axis=axis, keepdims=keepdims))  # ∇‖x‖ = 0 at x = 0
 
 
 @implements(np.linalg.inv)

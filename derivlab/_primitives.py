@@ -249,6 +249,8 @@ def _matmul_jvp(tangents: list, ans: Any, a: Any, b: Any) -> Any:
 
 def _matmul_vjp(i: int, g: Any, ans: Any, a: Any, b: Any) -> Any:
     a_nd, b_nd = len(_shape(a)), len(_shape(b))
+    if a_nd == 1 and b_nd == 1:  # inner product: ∂(a·b)/∂a = b
+        return g * (b if i == 0 else a)
     # treat a vector as a 1-row (a) or 1-column (b) matrix, then undo
     if a_nd == 1:
         g = np.expand_dims(g, -2)
@@ -565,14 +567,53 @@ def _einsum_vjp(i: int, g: Any, ans: Any, *xs: Any, spec: str) -> Any:
     grad = np.einsum(
         ",".join([out, *others]) + "->" + kept, g, *[xs[k] for k in range(len(xs)) if k != i]
     )
+    shape = _shape(xs[i])
+    # an axis of size 1 that '...' broadcast against a longer one: sum the gradient back down
+    sizes = [shape[target.index(c)] for c in kept]
+    squash = tuple(d for d, n in enumerate(sizes) if n == 1 and _shape(grad)[d] != 1)
+    if squash:
+        grad = np.sum(grad, axis=squash, keepdims=True)
     if kept != target:  # letters only operand i had were summed away: broadcast back along them
-        shape = _shape(xs[i])
         grad = np.reshape(grad, tuple(shape[target.index(c)] if c in kept else 1 for c in target))
         grad = np.broadcast_to(grad, shape)
     return grad
 
 
 EINSUM = _register(Primitive("einsum", _einsum_impl, _einsum_jvp, _einsum_vjp, torch="einsum"))
+
+
+# ---- the square root inside norms: PyTorch's zero-gradient convention at 0 ----
+
+
+def _sqrt0_deriv(x: Any, y: Any) -> Any:
+    # 1 / (2 sqrt x), and 0 where x = 0 (so ∇‖x‖ and ∇std are 0 at the kink, as in PyTorch)
+    return np.where(np.equal(y, 0), 0.0, 0.5 / np.where(np.equal(y, 0), 1.0, y))
+
+
+def _sqrt0_jvp(tangents: list, ans: Any, x: Any) -> Any:
+    return tangents[0] * _sqrt0_deriv(x, ans)
+
+
+def _sqrt0_impl(x: Any) -> Any:
+    if isinstance(x, Box):
+        return bind(SQRT0, (x,), {})
+    return np.sqrt(x)
+
+
+SQRT0 = _register(
+    Primitive(
+        "norm_sqrt",
+        _sqrt0_impl,
+        _sqrt0_jvp,
+        lambda i, g, ans, x: g * _sqrt0_deriv(x, ans),
+        sympy=sp.sqrt,
+        torch="sqrt",
+        domain="positive",
+        kink="the square root inside np.linalg.norm and np.std has derivative 0 at 0 "
+        "(PyTorch's convention for norm and std), unlike np.sqrt itself",
+        nin=1,
+    )
+)
 
 
 # ---- linear algebra ----

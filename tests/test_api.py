@@ -44,19 +44,7 @@ _DOCTESTS = {t.name.rsplit(".", 1)[-1]: t for t in doctest.DocTestFinder().find(
 
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(
-            n,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG (docs): jvp's docstring example prints (0.0, 1.0), NumPy 2 prints "
-                "(np.float64(0.0), np.float64(1.0))",
-            ),
-        )
-        if n == "jvp"
-        else n
-        for n in sorted(_DOCTESTS)
-    ],
+    [n for n in sorted(_DOCTESTS)],
 )
 def test_docstring_example(name: str) -> None:
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
@@ -260,11 +248,6 @@ def test_hvp_shape_and_value() -> None:
     assert_close(hv, th)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (convention): Jacobians of tuple outputs nest [input][output]; torch and JAX "
-    "nest [output][input], so hessian(f, (0, 1))[0][1] has shape y.shape + x.shape",
-)
 def test_hessian_with_argnums_tuple_nests_like_torch() -> None:
     x, y = np.array([1.0, 2.0]), np.array([3.0])
 
@@ -312,11 +295,6 @@ def test_float32_inputs_stay_float32() -> None:
     assert np.result_type(dl.grad(np.sin)(np.float32(0.5))) == np.float32
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: jacrev (and hessian) of float32 inputs return float64: the one-hot cotangents "
-    "are built as float64",
-)
 def test_float32_jacrev_and_hessian_stay_float32() -> None:
     x = np.array([0.5, -1.0, 2.0], dtype=np.float32)
     assert dl.jacrev(np.tanh)(x).dtype == np.float32

@@ -165,11 +165,6 @@ def test_argnums_empty() -> None:
         dl.grad(lambda a: np.sum(a), argnums=())(X)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: argnums=0.5 raises TypeError \"'float' object is not iterable\" instead of the "
-    "package's own 'argnums must be an int or a tuple of ints' message",
-)
 def test_argnums_of_wrong_type() -> None:
     with pytest.raises(TypeError, match=r"argnums must be an int or a tuple of ints"):
         dl.grad(lambda a: np.sum(a), argnums=0.5)(X)  # type: ignore[arg-type]

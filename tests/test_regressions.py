@@ -270,10 +270,6 @@ def test_einsum_ellipsis_and_four_operands_matches_torch() -> None:
     assert_close(h, th)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: einsum VJP does not sum over ellipsis axes that NumPy broadcast from size 1",
-)
 def test_einsum_ellipsis_broadcast_from_size_one() -> None:
     a = np.arange(6.0).reshape(2, 3)
     b = np.ones((1, 3))  # '...' is (1,) here and (2,) in a: NumPy broadcasts it
@@ -347,10 +343,9 @@ def test_np_add_at_style_gradient_through_take() -> None:
     assert_close(g, [0.0, 2 * -1.0, 0.0, 3 * 2 * 0.25])
 
 
-# ---- known bug, kept visible ----
+# ---- inner products of two vectors ----
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: matmul VJP raises AxisError for vector @ vector")
 def test_reverse_mode_of_vector_dot_vector() -> None:
     a, b = np.array([1.0, 2.0]), np.array([3.0, 4.0])
     ga, gb = dl.grad(lambda a, b: a @ b, argnums=(0, 1))(a, b)

@@ -522,7 +522,7 @@ def test_kink_relu_by_where_is_zero_at_zero() -> None:
 
 def test_every_documented_kink_is_tested() -> None:
     """Rows that state a kink convention: each one is covered by a test above."""
-    tested = {"absolute", "maximum", "minimum", "amax", "amin", "sqrt"}
+    tested = {"absolute", "maximum", "minimum", "amax", "amin", "sqrt", "norm_sqrt"}
     documented = {name for name, row in PRIMITIVES.items() if row.kink}
     assert documented <= tested, f"add a kink test for {sorted(documented - tested)}"
 
@@ -535,18 +535,12 @@ def test_kink_sqrt_at_zero_is_inf_as_the_formula_says() -> None:
     assert float(t.grad) == np.inf
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: kink differs from PyTorch: grad of np.linalg.norm at 0 is NaN"
-)
 def test_kink_norm_at_zero_matches_torch() -> None:
     with np.errstate(all="ignore"):
         g = dl.grad(np.linalg.norm)(np.zeros(3))
     assert_close(g, _torch_grad(torch.linalg.norm, np.zeros(3))[0])  # torch: 0
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: kink differs from PyTorch: grad of np.std of a constant is NaN"
-)
 def test_kink_std_of_constant_matches_torch() -> None:
     with np.errstate(all="ignore"):
         g = dl.grad(np.std)(np.ones(3))
