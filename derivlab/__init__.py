@@ -11,7 +11,7 @@ Example:
     array([2., 4.])
 """
 
-from derivlab import numeric, symbolic
+from derivlab import data, exercises, nn, numeric, optim, plot, scalar, symbolic
 from derivlab._api import grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
 from derivlab._check import check_grad, compare
 from derivlab._numpy import primitives
@@ -30,5 +30,11 @@ __all__ = [
     "primitives",
     "numeric",
     "symbolic",
+    "scalar",
+    "optim",
+    "nn",
+    "plot",
+    "data",
+    "exercises",
 ]
 __version__ = "0.1.0"

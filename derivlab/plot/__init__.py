@@ -2,10 +2,12 @@
 
 One variable: :func:`secants`, :func:`tangent`, :func:`taylor`, :func:`error_vs_step`.
 Two variables: :func:`contour`, :func:`gradient_field`, :func:`trajectory`.
+Graphs: :func:`graph` draws a :class:`derivlab.scalar.Value` tape with values and gradients.
 """
 
 from derivlab.plot._curves import error_vs_step, secants, tangent, taylor
 from derivlab.plot._fields import contour, gradient_field, trajectory
+from derivlab.plot._graph import graph
 
 __all__ = [
     "secants",
@@ -15,4 +17,5 @@ __all__ = [
     "contour",
     "gradient_field",
     "trajectory",
+    "graph",
 ]
