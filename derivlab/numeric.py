@@ -17,6 +17,7 @@ one call evaluates every element at its own shifted point.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -328,7 +329,25 @@ def _complex_step(f: Callable, x: np.ndarray, shift: np.ndarray, h: Any, check: 
             "that accept complex numbers; use method='central' or 'richardson' otherwise."
         )
     check(value)
-    return value.imag / h
+    return value.imag / h, np.abs(value.real)
+
+
+def _complex_checked(f: Callable, x: np.ndarray, h: np.ndarray, scale: Any, check: Callable):
+    # Analytic f: Im f(x+ih)/h and Im f(x+ih/2)/(h/2) agree to O(h^2), i.e. to round-off. Where
+    # they do not, f is not analytic at x (a branch cut: the log or sqrt of a negative number)
+    # and the answer is NaN, as the real-valued methods would give there.
+    value, size = _complex_step(f, x, h, h, check)
+    half, _ = _complex_step(f, x, h / 2, h / 2, check)
+    gap = np.abs(value - half)
+    broken = gap > 1e-6 * (np.abs(value) + np.abs(half) + size / scale)
+    if np.any(broken):
+        warnings.warn(
+            "complex step: Im f(x+ih)/h depends on h, so f is not analytic at x (a branch cut, "
+            "e.g. log or sqrt of a negative number?); returning nan there.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return np.where(broken, np.nan, value), gap + 4 * EPS * np.abs(value)
 
 
 # ---- richardson extrapolation with an adaptive choice of entry ----
@@ -481,7 +500,8 @@ def derivative(
     **Complex step** (``n=1`` only): :math:`f'(x)\approx \operatorname{Im} f(x+ih)/h` with
     :math:`h=10^{-20}s`. Nothing is subtracted, so no round-off is amplified, and the
     truncation :math:`h^2 f'''/6` is far below float resolution: any tiny h works. f must be
-    analytic and accept complex input.
+    analytic and accept complex input. f is called at h and at h/2: for an analytic f the two
+    agree to round-off; where they do not (a branch cut) the result is nan, with a warning.
 
     **Richardson** (central stencil of accuracy p): the quotients :math:`D(h_i)`,
     :math:`h_i = h_0 r^{-i}`, :math:`h_0 \approx 0.81\,s` (or ``h``), :math:`r=4` (``r=2`` when
@@ -499,8 +519,8 @@ def derivative(
     **Error estimate** (``full_output=True``): richardson -- the estimate of the chosen table
     entry; forward/backward/central -- the quotient is recomputed with step h/2 (extra calls,
     counted in ``nfev``) and the truncation error taken as :math:`|D(h)-D(h/2)|/(1-2^{-p})`, plus
-    the round-off :math:`\varepsilon\sum|w_k f_k|/h^n`; complex -- a round-off estimate
-    :math:`4\varepsilon|f'|`, as the truncation error is negligible.
+    the round-off :math:`\varepsilon\sum|w_k f_k|/h^n`; complex -- the gap between the
+    steps h and h/2 plus :math:`4\varepsilon|f'|` (the truncation error is negligible).
 
     Args:
         f: a function of one float (or an elementwise function of an array) written with NumPy;
@@ -542,8 +562,8 @@ def derivative(
     probe = _Probe(f, x_arr, check)
     if method == "complex":
         step = 1e-20 * scale if step is None else step
-        value = _complex_step(f, x_arr, step, step, check)
-        probe.nfev, error = 1, 4 * EPS * np.abs(value)
+        value, error = _complex_checked(f, x_arr, step, scale, check)
+        probe.nfev = 2
     elif method == "richardson":
         stencil = _stencil(n, accuracy, "central")
         probe.steps[0] = h0 = _start_step(scale) if step is None else _exact_step(x_arr, step)
@@ -594,7 +614,7 @@ def _columns(f: Callable, x: np.ndarray, method: str, step: Any, accuracy: int, 
         shift[j] = h_j
         shift = shift.reshape(x.shape)
         if method == "complex":
-            columns.append(_complex_step(f, x, shift, h_j, check))
+            columns.append(_complex_step(f, x, shift, h_j, check)[0])
             continue
         probe.steps[j] = shift
         terms = _terms([_stencil(1, accuracy, kind)], [j])
