@@ -10,6 +10,7 @@ import torch
 
 from derivlab import optim
 from derivlab.data import minibatches
+from derivlab.optim._curvature import _two_loop
 
 # ---- two problems, each in NumPy (with its gradient) and in torch ----
 
@@ -338,7 +339,7 @@ def test_two_loop_recursion_equals_the_bfgs_matrix():
         V = np.eye(n) - rho * np.outer(y, s)
         H = V.T @ H @ V + rho * np.outer(s, s)
     g = rng.normal(size=n)
-    np.testing.assert_allclose(optim._two_loop(g, pairs, gamma), H @ g, rtol=1e-12)
+    np.testing.assert_allclose(_two_loop(g, pairs, gamma), H @ g, rtol=1e-12)
 
 
 # ---- minimize: the Trace and its stopping rules ----
