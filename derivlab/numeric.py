@@ -8,8 +8,9 @@ step, complex) points; nothing is traced. The pieces, in the order chapter 3 tea
 * the default step -- truncation :math:`\propto h^p` against round-off :math:`\propto
   \varepsilon/h^n`, minimised (see :func:`derivative`).
 * the complex step -- :math:`f'(x) \approx \operatorname{Im} f(x+ih)/h`, with no subtraction.
-* Richardson extrapolation -- a table of quotients over steps :math:`h_0 2^{-i}` whose columns
-  cancel :math:`h^p, h^{p+2}, \dots`, with an error estimate that picks the best entry.
+* Richardson extrapolation -- a table of quotients over steps :math:`h_0 r^{-i}` whose columns
+  cancel :math:`h^p, h^{p+2}, \dots`; error estimates and a convergence test pick the entry,
+  so the table finds f's own length scale.
 
 Counting convention: ``nfev`` counts calls of ``f``. For an array ``x`` with an elementwise ``f``,
 one call evaluates every element at its own shifted point.
@@ -20,7 +21,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from functools import cache
 from typing import Any
 
@@ -256,12 +256,12 @@ class _Probe:
     def missing(self, keys: list[tuple]) -> int:
         return len({self.normal(k) for k in keys} - set(self.cache))
 
-    def __call__(self, key: tuple[tuple[Hashable, Fraction], ...]) -> np.ndarray:
+    def __call__(self, key: tuple[tuple[Hashable, float], ...]) -> np.ndarray:
         key = self.normal(key)
         if key not in self.cache:
             point = self.x.copy()
             for d, c in key:
-                point = point + float(c) * self.steps[d]
+                point = point + c * self.steps[d]
             value = np.asarray(self.f(point if point.ndim else point[()]))
             self.nfev += 1
             if self.nfev == 1:
@@ -276,7 +276,7 @@ def _terms(stencils: Sequence[Stencil], dirs: Sequence[Hashable]) -> list[tuple[
     terms: list[tuple[float, tuple]] = [(1.0, ())]
     for stencil, d in zip(stencils, dirs):
         terms = [
-            (w0 * float(w), key + ((d, Fraction(int(k))),))
+            (w0 * float(w), key + ((d, float(k)),))
             for w0, key in terms
             for k, w in zip(stencil.offsets, stencil.weights)
             if w != 0
@@ -284,7 +284,8 @@ def _terms(stencils: Sequence[Stencil], dirs: Sequence[Hashable]) -> list[tuple[
     return terms
 
 
-def _shrunk(terms: list, shrink: Fraction) -> list:
+def _shrunk(terms: list, shrink: float) -> list:
+    # shrink is a power of two, so k * shrink is exact and a safe cache key.
     return [(w, tuple((d, c * shrink) for d, c in key)) for w, key in terms]
 
 
@@ -303,7 +304,7 @@ def _quotient(probe: _Probe, terms: list, denom: Any, span: Any, xabs: Any):
 
 def _width(terms: list) -> float:
     # The largest coordinate spread of the stencil's points, in units of the step.
-    coords = [float(c) for _, key in terms for _, c in key] + [0.0]
+    coords = [c for _, key in terms for _, c in key] + [0.0]
     return max(coords) - min(coords)
 
 
@@ -355,72 +356,107 @@ def _complex_checked(f: Callable, x: np.ndarray, h: np.ndarray, scale: Any, chec
 # Calls of f allowed per entry, numdifftools' default: 15 steps of the two-point pair (+ centre),
 # and 15 steps of the four-point cross for a mixed second derivative.
 _BUDGET_LINE, _BUDGET_CROSS = 31, 60
-_START = 849347 / 2**20  # h_0 = _START * s: odd / 2^20, so that h_0 is no multiple of pi/2^k
+# h_0 = _START * s. An odd numerator over 2^20 keeps the steps exact in binary but away from
+# simple fractions such as 1/8, at which a wave like sin(8 pi x) would be aliased and look flat.
+_START = 849347 / 2**20
 _AHEAD = 1  # rows beyond an entry that must also pass the trust test
 _AGREE = 2.0  # entries agree when their distance is below this times their two error bars
 _SAFETY = 4.0  # round-off of a quotient, in units of the estimate made by _quotient
 
 
-def _trusted_rows(rows: list, noise: list, p: int, ratio: int) -> list:
-    # In the asymptotic range D(h_k) - D(h_{k-1}) ~ C h_k^p (ratio^p - 1): consecutive differences
-    # keep their sign and shrink by ratio^p. Row k passes when the differences on either side of
-    # it do (shrinking at least half as fast), or when both are below round-off (the quotient has
-    # converged). A step wider than f's own scale fails: a wave aliased by the step, a tail where
-    # f is flat.
-    diff = [rows[k][0] - rows[k - 1][0] for k in range(1, len(rows))]
-    floor = [noise[k] + noise[k - 1] for k in range(1, len(rows))]
-    good = [np.zeros(np.shape(rows[0][0]), dtype=bool)]
-    for k in range(1, len(rows) - 1):
-        before, after = diff[k - 1], diff[k]
-        quiet_before, quiet_after = np.abs(before) < floor[k - 1], np.abs(after) < floor[k]
+class _Table:
+    """A Richardson table T[i][j] over the steps h_i = h_0 ratio^-i, with an error and a trust
+    flag for each entry."""
+
+    def __init__(self, p: int, ratio: int):
+        self.p, self.ratio = p, ratio
+        self.rows: list[list[np.ndarray]] = []
+        self.noise: list[np.ndarray] = []
+        self.good: list[np.ndarray] = []  # good[k]: row k passes the trust test
+        self.done: list[tuple[np.ndarray, np.ndarray]] = []  # rows 1, 2, ..: (T[i][:i], errors)
+        self.best_error: Any = np.inf
+
+    def add(self, quotient: np.ndarray, noise: np.ndarray) -> None:
+        i, ratio = len(self.rows), self.ratio
+        row = [quotient]
+        for j in range(1, i + 1):
+            # T[i][j] cancels the h^(p+2(j-1)) term of T[i][j-1] against the row above.
+            q = ratio ** (self.p + 2 * (j - 1))
+            row.append(row[j - 1] + (row[j - 1] - self.rows[i - 1][j - 1]) / (q - 1))
+        self.rows.append(row)
+        self.noise.append(noise)
+        if i == 1:
+            self.good.append(np.zeros(np.shape(quotient), dtype=bool))
+        if i >= 2:
+            self.good.append(self._passes(i - 1))
+        if i - 1 - _AHEAD >= 1:
+            self._finish(i - 1 - _AHEAD)
+
+    def _passes(self, k: int) -> np.ndarray:
+        # In the asymptotic range D(h_k) - D(h_{k-1}) ~ C h_k^p (ratio^p - 1): consecutive
+        # differences keep their sign and shrink by ratio^p. Row k passes when the differences on
+        # either side of it do (shrinking at least half as fast), or when both are below
+        # round-off (the quotient has converged). A step wider than f's own scale fails: a wave
+        # aliased by the step, a tail where f is flat.
+        rows, noise = self.rows, self.noise
+        before, after = rows[k][0] - rows[k - 1][0], rows[k + 1][0] - rows[k][0]
+        quiet_before = np.abs(before) < noise[k] + noise[k - 1]
+        quiet_after = np.abs(after) < noise[k + 1] + noise[k]
         same_sign = (np.sign(before) == np.sign(after)) | quiet_after
-        shrinking = (np.abs(after) <= 2.0 * np.abs(before) / ratio**p) & same_sign
-        good.append(shrinking | (quiet_before & quiet_after))
-    return good
+        shrinking = (np.abs(after) <= 2.0 * np.abs(before) / self.ratio**self.p) & same_sign
+        return shrinking | (quiet_before & quiet_after)
 
-
-def _choose(rows: list, noise: list, p: int, ratio: int):
-    """The trusted table entry with the smallest error estimate: (value, error, row)."""
-    good = _trusted_rows(rows, noise, p, ratio)
-    shape = np.shape(rows[0][0])
-    entries = []  # per row i: [(T[i][j], error estimate, trusted)]
-    for i in range(1, len(rows) - 1 - _AHEAD):
-        amplify = 1.0  # how much j extrapolations magnify round-off
-        trusted = np.all([good[k] for k in range(i, i + _AHEAD + 1)], axis=0)
-        entries.append([])
+    def _finish(self, i: int) -> None:
+        # Error of T[i][j]: its distance to the same order one step wider, T[i-1][j], and to the
+        # lower order T[i][j-1], plus its round-off (magnified by each extrapolation). T[i][j]
+        # uses rows i-j .. i; it is trusted when they and _AHEAD more rows pass the test.
+        rows, good = self.rows, self.good
+        trusted = np.all(good[i : i + _AHEAD + 1], axis=0)
+        values, errors, amplify = [], [], 1.0
         for j in range(i):
-            # Error of T[i][j]: its distance to the same order one step wider, T[i-1][j], and to
-            # the lower order T[i][j-1], plus its round-off. It uses rows i-j .. i: trust them.
             trusted = trusted & good[max(i - j, 1)]
             change = np.abs(rows[i][j] - rows[i - 1][j])
             if j:
                 change = np.maximum(change, np.abs(rows[i][j] - rows[i][j - 1]))
-                q = ratio ** (p + 2 * (j - 1))
+                q = self.ratio ** (self.p + 2 * (j - 1))
                 amplify *= (q + 1) / (q - 1)
-            entries[-1].append((rows[i][j], change + amplify * noise[i], trusted))
-    # The best trusted entry of each row, from the smallest step up. An entry must agree, within
-    # the error bars, with what every smaller step says: a wide step can look converged (a flat
-    # tail, an aliased wave) where smaller steps show otherwise.
-    best, err_best, row_best = rows[-1][0], np.full(shape, np.inf), np.full(shape, len(rows) - 1)
-    later: list[tuple] = []
-    for i in reversed(range(len(entries))):
-        row_val, row_err = rows[-1][0], np.full(shape, np.inf)
-        for value, err, trusted in entries[i]:
-            ok = trusted
-            for val2, err2 in later:
-                ok = ok & ~(np.abs(value - val2) > _AGREE * (err + err2))
-            better = ok & (err < err_best)
-            best = np.where(better, value, best)
-            err_best = np.where(better, err, err_best)
-            row_best = np.where(better, i + 1, row_best)
-            mine = trusted & (err < row_err)
-            row_val, row_err = np.where(mine, value, row_val), np.where(mine, err, row_err)
-        later.append((row_val, row_err))
-    # Nothing trusted (f never resolved, or f is zero): the smallest step's quotient, with the
-    # last change in it as its error.
-    last = np.abs(rows[-1][0] - rows[-2][0]) + noise[-1]
-    err_best = np.where(np.isinf(err_best), last, err_best)
-    return best, err_best, row_best
+            error = change + amplify * self.noise[i]
+            values.append(rows[i][j])
+            errors.append(np.where(trusted & ~np.isnan(error), error, np.inf))
+        self.done.append((np.array(values), np.array(errors)))
+        self.best_error = np.minimum(self.best_error, np.min(errors, axis=0))
+
+    def choose(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The trusted entry with the smallest error that agrees with all smaller steps."""
+        shape = np.shape(self.rows[0][0])
+        depth = len(self.done)
+        values = np.full((depth, depth) + shape, np.nan)
+        errors = np.full((depth, depth) + shape, np.inf)
+        for e, (vals, errs) in enumerate(self.done):
+            values[e, : len(vals)], errors[e, : len(errs)] = vals, errs
+        # Each row's best trusted entry. An entry must agree, within the error bars, with the
+        # best of every smaller step: a wide step can look converged (a flat tail, an aliased
+        # wave) where smaller steps show otherwise.
+        row_error = errors.min(axis=1)
+        row_value = np.take_along_axis(values, errors.argmin(axis=1)[:, None], axis=1)[:, 0]
+        row_value = np.where(np.isinf(row_error), 0.0, row_value)
+        which = np.arange(depth).reshape((depth, 1) + (1,) * len(shape))
+        agrees = np.ones(values.shape, dtype=bool)
+        for e in range(depth):
+            near = np.abs(values - row_value[e]) <= _AGREE * (errors + row_error[e])
+            agrees &= near | (which >= e)
+        errors = np.where(agrees, errors, np.inf).reshape((depth * depth,) + shape)
+        best = errors.argmin(axis=0)[None]
+        value = np.take_along_axis(values.reshape((depth * depth,) + shape), best, axis=0)[0]
+        error = np.take_along_axis(errors, best, axis=0)[0]
+        row = best[0] // depth + 1
+        # Nothing trusted (f never resolved, or f is zero): the smallest step's quotient, with
+        # the last change in it as its error.
+        lost = np.isinf(error)
+        last = self.rows[-1][0]
+        value = np.where(lost, last, value)
+        error = np.where(lost, np.abs(last - self.rows[-2][0]) + self.noise[-1], error)
+        return value, error, np.where(lost, len(self.rows) - 1, row)
 
 
 def _extrapolate(
@@ -430,38 +466,26 @@ def _extrapolate(
     # Ratio 4 spans eight decades of h in 15 rows; a stencil reaching 2h reuses half of its
     # points at ratio 2, which then costs less.
     ratio = 2 if _width(terms) > 2 else 4
-    rows: list[list[np.ndarray]] = []
-    noise: list[np.ndarray] = []
+    table = _Table(p, ratio)
     spent = 0
-    choice = None
     for i in range(64):  # ends by the budget
-        shrink = Fraction(1, ratio**i)
+        shrink = float(ratio) ** -i
         row_terms = _shrunk(terms, shrink)
         cost = probe.missing([key for _, key in row_terms])
         if spent + cost > budget:
             break
         spent += cost
-        quotient, roundoff = _quotient(
-            probe, row_terms, denom * float(shrink) ** n, span * float(shrink), xabs
-        )
-        row = [quotient]
-        for j in range(1, i + 1):
-            # T[i][j] cancels the h^(p+2(j-1)) term of T[i][j-1] against the row above.
-            q = ratio ** (p + 2 * (j - 1))
-            row.append(row[j - 1] + (row[j - 1] - rows[i - 1][j - 1]) / (q - 1))
-        rows.append(row)
-        noise.append(_SAFETY * roundoff)
-        if len(rows) >= 3 + _AHEAD:
-            choice = _choose(rows, noise, p, ratio)
-            # Each smaller step adds round-off (x ratio^n): stop when nothing can improve.
-            if np.all(choice[1] <= noise[-1] * ratio**n):
-                break
-    if choice is None:
+        quotient, roundoff = _quotient(probe, row_terms, denom * shrink**n, span * shrink, xabs)
+        table.add(quotient, _SAFETY * roundoff)
+        # Each smaller step adds round-off (x ratio^n): stop when nothing can improve.
+        if table.done and np.all(table.best_error <= table.noise[-1] * ratio**n):
+            break
+    if not table.done:
         raise ValueError(
             f"richardson needs at least {3 + _AHEAD} steps; the budget of {budget} calls of f "
             f"allows fewer for this stencil. Use a lower n or accuracy, or method='central'."
         )
-    value, error, row = choice
+    value, error, row = table.choose()
     return value, error, float(ratio) ** -row.astype(float)
 
 
@@ -582,7 +606,7 @@ def derivative(
         value, roundoff = _quotient(probe, terms, step**n, span, xabs)
         error = None
         if full_output:
-            halved = _shrunk(terms, Fraction(1, 2))
+            halved = _shrunk(terms, 0.5)
             half, _ = _quotient(probe, halved, (step / 2) ** n, span / 2, xabs)
             error = np.abs(value - half) / (1 - 2.0**-accuracy) + roundoff
     value = np.asarray(value)[()]
@@ -654,7 +678,9 @@ def gradient(
 
     Each coordinate gets its own step, by the rule of :func:`derivative` with
     :math:`s_j=\max(1,|x_j|)`. The cost grows with the dimension: about ``accuracy`` calls of f
-    per coordinate (one for ``complex``, up to 30 for ``richardson``).
+    per coordinate (one for ``complex``, up to 30 for ``richardson``). Unlike
+    :func:`derivative`, the complex step here makes one call per coordinate and does not check
+    that f is analytic at x.
 
     Args:
         f: a scalar-valued function of an array shaped like x, written with NumPy.
@@ -704,9 +730,10 @@ def hessian(
     Diagonal entries use the second-derivative stencil along :math:`e_i`; off-diagonal ones the
     product of two first-derivative stencils, :math:`h_i^{-1}h_j^{-1}\sum_{a,b} w_a w_b
     f(x + a h_i e_i + b h_j e_j)`, which has the same order of accuracy. The default steps follow
-    :func:`derivative`'s rule for ``n=2``. ``richardson`` extrapolates each entry over halved
-    steps; ``complex`` differences the complex-step gradient centrally (steps for ``n=1``), which
-    is more accurate than any second difference of f.
+    :func:`derivative`'s rule for ``n=2``. ``richardson`` extrapolates each entry over shrinking
+    steps; ``complex`` differences the complex-step gradient centrally (``h`` and ``accuracy``
+    are then that difference's, its default step the rule for ``n=1``), which is more accurate
+    than any second difference of f.
 
     Args:
         f: a scalar-valued function of an array shaped like x, written with NumPy.
