@@ -504,3 +504,36 @@ def test_linear_in_f(method, a, b, x0):
     got = numeric.derivative(combo, x0, method=method)
     scale = abs(a) + abs(b) + 1
     assert abs(got - (a * df + b * dg)) <= 1e-9 * scale
+
+
+FAMILIES = {  # f_w and f_w', for a rate w that sets f's own length scale 1/w
+    "wave": (
+        lambda w, t: np.sin(w * t + 1.0),
+        lambda w, t: w * np.cos(w * t + 1.0),
+    ),
+    "bump": (
+        lambda w, t: np.exp(-((w * t) ** 2)),
+        lambda w, t: -2 * w * w * t * np.exp(-((w * t) ** 2)),
+    ),
+    "runge": (
+        lambda w, t: 1 / (1 + (w * t) ** 2),
+        lambda w, t: -2 * w * w * t / (1 + (w * t) ** 2) ** 2,
+    ),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    family=st.sampled_from(sorted(FAMILIES)),
+    log_rate=st.floats(np.log(0.1), np.log(200.0)),
+    x0=st.floats(-3, 3),
+)
+def test_richardson_finds_the_scale_of_any_rate(family, log_rate, x0):
+    # Whatever f's length scale, the adaptive table lands on steps that resolve it.
+    f, df = FAMILIES[family]
+    w = float(np.exp(log_rate))
+    est = numeric.derivative(lambda t: f(w, t), x0, method="richardson", full_output=True)
+    error = abs(est.value - df(w, x0))
+    assert error <= 1e-10 * max(abs(df(w, x0)), 1e-3 * w)
+    assert error <= 2 * est.error + 1e-14 * w
+    assert est.nfev <= 30
