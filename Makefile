@@ -13,9 +13,9 @@ BIN := $(abspath $(VENV))/bin
 # The stamp is newer than both files once they are installed: a second run installs nothing.
 VENV_STAMP := $(VENV)/.installed
 
-# Notebooks see the venv's python first; figures are drawn without a display.
+# Notebooks see the venv's python first. MPLBACKEND stays unset: notebook kernels use the
+# inline backend, so figures reach the website (tests/conftest.py picks Agg for unit tests).
 export PATH := $(BIN):$(PATH)
-export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 CELL_TIMEOUT := 120
