@@ -2,5 +2,5 @@
 
 import os
 
-# set before any test module imports pyplot; `make test` exports the same
+# set before any test module imports pyplot; notebook kernels keep their inline backend
 os.environ["MPLBACKEND"] = "Agg"
