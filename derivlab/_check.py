@@ -99,8 +99,10 @@ class Comparison:
         body = "".join(
             "<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in self._table()
         )
+        style = "<style>.dl-compare td, .dl-compare th {padding: 0.2em 0.9em;}</style>"
         return (
-            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            f'{style}<table class="dl-compare"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>"
             "<p><small>error: largest absolute difference from the symbolic derivative "
             "evaluated with 50 digits; time: median of repeated calls.</small></p>"
         )

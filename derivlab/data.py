@@ -61,7 +61,8 @@ def _ramp_slope(u):
 def _ramp_area(u):
     """∫₀ᵘ S = c³ - c⁴/2 on [0, 1], plus (u - 1) past its end (where S = 1)."""
     c = np.clip(u, 0.0, 1.0)
-    return c**3 - c**4 / 2 + np.maximum(u - 1.0, 0.0)
+    # np.where, not np.maximum: at u = 1 the tail must add slope 0, not the tie's 1/2
+    return c**3 - c**4 / 2 + np.where(u > 1.0, u - 1.0, 0.0)
 
 
 class Drive(NamedTuple):

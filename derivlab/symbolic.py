@@ -154,7 +154,8 @@ class SymBox(Box):
                 raise NotImplementedError(
                     f"derivlab.symbolic: np.{ufunc.__name__} has no symbolic counterpart."
                 )
-            return _elementwise(fn, len(inputs))(*(strip(x) for x in inputs))
+            # a boxed relation: np.where turns it into a Piecewise, `if` on it raises below
+            return SymBox(_elementwise(fn, len(inputs))(*(strip(x) for x in inputs)), self._trace)
         return super().__array_ufunc__(ufunc, method, *inputs, **kwargs)
 
     # comparisons give SymPy relations (used by np.where -> Piecewise)
@@ -365,7 +366,21 @@ def limit_definition(f: Callable, x0: Any = None, name: str = "x") -> Any:
     q = difference_quotient(f, name)
     if x0 is not None:
         q = q.subs(symbols(name), sp.nsimplify(x0))
-    return sp.simplify(sp.limit(q, symbols("h"), 0))
+    # Both one-sided limits, each with a positive step t (h = t and h = -t): with a sign on the
+    # step, SymPy resolves Piecewise/Max/Abs branches exactly instead of guessing.
+    t = sp.Symbol("t", positive=True)
+    h = symbols("h")
+    right, left = (
+        sp.limit(sp.piecewise_fold(q.subs(h, step).rewrite(sp.Piecewise)), t, 0, "+")
+        for step in (t, -t)
+    )
+    if sp.simplify(right - left) != 0:
+        at = f" at x = {x0}" if x0 is not None else ""
+        raise ValueError(
+            f"limit_definition: the one-sided limits differ{at} (from the right {right}, from "
+            f"the left {left}), so f is not differentiable there."
+        )
+    return sp.simplify(right)
 
 
 def lambdify(expr: Any, *variables: Any) -> Callable:
