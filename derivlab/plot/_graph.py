@@ -139,10 +139,15 @@ def graph(
         seen: dict[int, int] = {}
         for parent in node.parents:
             k = seen[id(parent)] = seen.get(id(parent), -1) + 1  # x * x: two curved arrows
-            _arrow(ax, value_text[parent], op, rad=0.25 * k * (-1) ** k)
+            rad = 0.25 * k * (-1) ** k
+            span = column[node] - 1 - column[parent]
+            if span > 1 and abs(row[node] - row[parent]) < 0.5:
+                # the straight line would run through the nodes in between: arc over them
+                rad = -min(0.45, 1.6 / span) - 0.15 * k
+            _arrow(ax, value_text[parent], op, rad=rad)
 
     ax.set_xlim(-0.7, width - 0.3)
-    ax.set_ylim(-(height - 1) / 2 - 0.7, (height - 1) / 2 + 0.7)
+    ax.set_ylim(-(height - 1) / 2 - 0.7, (height - 1) / 2 + 1.0)  # headroom for arcs
     ax.set_axis_off()
     return ax
 
