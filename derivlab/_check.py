@@ -264,7 +264,7 @@ def check_grad(
         worst = np.argsort(-diff.ravel())[:8]
         lines = [f"{'index':>12}  {'analytic':>22}  {'numeric':>22}  {'difference':>10}"]
         for k in worst:
-            idx = np.unravel_index(k, x.shape) if x.ndim else ()
+            idx = tuple(int(i) for i in np.unravel_index(k, x.shape)) if x.ndim else ()
             lines.append(
                 f"{str(idx):>12}  {analytic.ravel()[k]:>22.15g}  {approx.ravel()[k]:>22.15g}  "
                 f"{diff.ravel()[k]:>10.2e}"
