@@ -216,13 +216,18 @@ def coefficients(n: int, accuracy: int = 2, kind: str = "central") -> Stencil:
 # ---- the default step: truncation against round-off ----
 
 
-def _optimal_step(stencil: Stencil, scale: np.ndarray) -> np.ndarray:
+@cache
+def _step_factor(stencil: Stencil) -> float:
     # E(h) = |c| |f^(n+p)| h^p + eps sum|w_k| |f| / h^n. With derivatives of f of size |f| on the
     # length scale s = max(1, |x|), dE/dh = 0 gives h* = s (n sum|w| eps / (p |c|))^(1/(n+p)).
     n, p = stencil.n, stencil.accuracy
     spread = float(sum(abs(w) for w in stencil.weights))
     c = abs(float(stencil.error_constant))
-    h = scale * (n * spread * EPS / (p * c)) ** (1.0 / (n + p))
+    return (n * spread * EPS / (p * c)) ** (1.0 / (n + p))
+
+
+def _optimal_step(stencil: Stencil, scale: np.ndarray) -> np.ndarray:
+    h = scale * _step_factor(stencil)
     # A power of two: k*h is exact, and x + h usually is too.
     return np.exp2(np.round(np.log2(h)))
 
@@ -275,13 +280,14 @@ def _terms(stencils: Sequence[Stencil], dirs: Sequence[Hashable]) -> list[tuple[
     # point with coefficient a along the first direction, b along the second, ...
     terms: list[tuple[float, tuple]] = [(1.0, ())]
     for stencil, d in zip(stencils, dirs):
-        terms = [
-            (w0 * float(w), key + ((d, float(k)),))
-            for w0, key in terms
-            for k, w in zip(stencil.offsets, stencil.weights)
-            if w != 0
-        ]
+        terms = [(w0 * w, key + ((d, k),)) for w0, key in terms for k, w in _float_pairs(stencil)]
     return terms
+
+
+@cache
+def _float_pairs(stencil: Stencil) -> tuple[tuple[float, float], ...]:
+    # (offset, weight) as floats, zero weights dropped: converted from SymPy once per stencil
+    return tuple((float(k), float(w)) for k, w in zip(stencil.offsets, stencil.weights) if w != 0)
 
 
 def _shrunk(terms: list, shrink: float) -> list:
