@@ -13,14 +13,20 @@ Cases:
 from __future__ import annotations
 
 import os
-import platform
-import sys
-import timeit
 
-import numpy as np
-import torch
+# One BLAS thread for every library, set before NumPy and torch load their BLAS: the same thread
+# count for all peers, and far less noise on a small shared machine.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-import derivlab as dl
+import platform  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import derivlab as dl  # noqa: E402
 
 try:
     import autograd
@@ -32,10 +38,22 @@ THREADS = 1
 torch.set_num_threads(THREADS)
 
 
-def median_seconds(fn, number: int, repeat: int = 15) -> float:
-    """Median over ``repeat`` runs of the mean time of ``number`` calls."""
-    fn()  # warm up
-    return float(np.median(timeit.repeat(fn, number=number, repeat=repeat)) / number)
+def race(candidates: dict, number: int, rounds: int = 25) -> dict[str, float]:
+    """Median seconds per call of each candidate, measured in interleaved rounds.
+
+    Interleaving (a, b, c, a, b, c, ...) exposes every candidate to the same machine load, so the
+    ratios stay meaningful even when the absolute times drift.
+    """
+    for fn in candidates.values():
+        fn()  # warm up
+    samples: dict[str, list[float]] = {name: [] for name in candidates}
+    for _ in range(rounds):
+        for name, fn in candidates.items():
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            samples[name].append((time.perf_counter() - t0) / number)
+    return {name: float(np.median(v)) for name, v in samples.items()}
 
 
 # ---- case 1: the MLP ----
@@ -113,23 +131,29 @@ def case_mlp(rows):
     lv, g = vg(params, X, Y)
     lh, gh = handwritten(params, X, Y)
     assert abs(lv - lh) < 1e-12 and all(np.allclose(g[k], gh[k], atol=1e-12) for k in g)
-    t_dl = median_seconds(lambda: vg(params, X, Y), 20)
-    t_hand = median_seconds(lambda: handwritten(params, X, Y), 20)
-    t_f = median_seconds(lambda: mlp_loss(params, X, Y), 20)
-    t_torch = median_seconds(torch_mlp(), 20)
-    rows.append(("MLP value_and_grad: derivlab", t_dl, 1.0))
-    rows.append(("MLP value_and_grad: handwritten NumPy", t_hand, t_dl / t_hand))
-    rows.append(("MLP value_and_grad: torch eager", t_torch, t_dl / t_torch))
+    candidates = {
+        "derivlab value_and_grad": lambda: vg(params, X, Y),
+        "handwritten NumPy forward+backward": lambda: handwritten(params, X, Y),
+        "torch eager forward+backward": torch_mlp(),
+        "f alone (NumPy forward)": lambda: mlp_loss(params, X, Y),
+    }
     if autograd is not None:
         avg = autograd.value_and_grad(lambda p: mlp_loss(p, X, Y, xp=anp))
-        t_ag = median_seconds(lambda: avg(params), 20)
-        rows.append(("MLP value_and_grad: HIPS autograd", t_ag, t_dl / t_ag))
-    rows.append(("MLP f alone (NumPy)", t_f, t_dl / t_f))
-    return {
-        "vg/hand": t_dl / t_hand,
-        "vg/f": t_dl / t_f,
-        "ag/dl": (t_ag / t_dl) if autograd else None,
+        candidates["HIPS autograd value_and_grad"] = lambda: avg(params)
+    t = race(candidates, number=10)
+    dl_t = t["derivlab value_and_grad"]
+    for name, seconds in t.items():
+        rows.append((f"MLP 784-256-10, batch 128: {name}", seconds, dl_t / seconds))
+    summary = {
+        "MLP derivlab / handwritten (target <= 1.15)": dl_t
+        / t["handwritten NumPy forward+backward"],
+        "MLP value_and_grad / f (target <= 3)": dl_t / t["f alone (NumPy forward)"],
     }
+    if autograd is not None:
+        summary["MLP HIPS autograd / derivlab (target >= 2)"] = (
+            t["HIPS autograd value_and_grad"] / dl_t
+        )
+    return summary
 
 
 # ---- case 2: a long elementwise chain on a short vector (per-op overhead) ----
@@ -163,15 +187,15 @@ def case_chain(rows):
         return y, xt.grad
 
     assert np.allclose(vg(x)[1], torch_vg()[1].numpy(), atol=1e-12)
-    t_dl = median_seconds(lambda: vg(x), 200)
-    t_torch = median_seconds(torch_vg, 200)
-    rows.append((f"{CHAIN}-op chain value_and_grad: derivlab", t_dl, 1.0))
-    rows.append((f"{CHAIN}-op chain value_and_grad: torch eager", t_torch, t_dl / t_torch))
+    candidates = {"derivlab value_and_grad": lambda: vg(x), "torch eager": torch_vg}
     if autograd is not None:
         avg = autograd.value_and_grad(lambda v: chain(v, xp=anp))
-        t_ag = median_seconds(lambda: avg(x), 200)
-        rows.append((f"{CHAIN}-op chain value_and_grad: HIPS autograd", t_ag, t_dl / t_ag))
-    return {"chain dl/torch": t_dl / t_torch}
+        candidates["HIPS autograd"] = lambda: avg(x)
+    t = race(candidates, number=100)
+    dl_t = t["derivlab value_and_grad"]
+    for name, seconds in t.items():
+        rows.append((f"{CHAIN}-op chain, length 16: {name}", seconds, dl_t / seconds))
+    return {f"{CHAIN}-op chain derivlab / torch eager (target < 1)": dl_t / t["torch eager"]}
 
 
 # ---- case 3: second order ----
@@ -187,32 +211,32 @@ def case_hvp(rows):
 
     v = rng.standard_normal(256)
     g = dl.grad(f)
-    t_g = median_seconds(lambda: g(w), 50)
-    t_h = median_seconds(lambda: dl.hvp(f, w, v), 50)
-    rows.append(("logistic loss (512×256) grad", t_g, 1.0))
-    rows.append(("logistic loss (512×256) hvp", t_h, t_h / t_g))
-    return {"hvp/grad": t_h / t_g}
+    t = race({"grad": lambda: g(w), "hvp": lambda: dl.hvp(f, w, v)}, number=20)
+    for name, seconds in t.items():
+        rows.append((f"logistic loss 512x256: {name}", seconds, t["grad"] / seconds))
+    return {"hvp / grad (target <= 4)": t["hvp"] / t["grad"]}
 
 
 def main() -> None:
     rows: list[tuple[str, float, float]] = []
-    summary = {}
+    summary: dict[str, float] = {}
     summary.update(case_mlp(rows))
     summary.update(case_chain(rows))
     summary.update(case_hvp(rows))
-    print(
+    versions = (
         f"python {platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}, "
-        f"autograd {getattr(autograd, '__version__', 'absent') if autograd else 'absent'}, "
-        f"torch threads {THREADS}, cpus {os.cpu_count()}"
+        f"autograd {'present' if autograd is not None else 'absent'}; one BLAS/torch thread; "
+        f"{os.cpu_count()} CPUs; medians of 25 interleaved rounds"
     )
-    print(f"| {'case':<48} | {'median':>10} | {'derivlab / this':>15} |")
-    print(f"|{'-' * 50}|{'-' * 12}|{'-' * 17}|")
-    for name, t, ratio in rows:
-        print(f"| {name:<48} | {t * 1e3:>7.3f} ms | {ratio:>15.2f} |")
+    print(versions)
     print()
-    for k, v in summary.items():
-        if v is not None:
-            print(f"{k}: {v:.2f}")
+    print(f"| {'case':<62} | {'median':>10} | {'derivlab time / this':>20} |")
+    print(f"|{'-' * 64}|{'-' * 12}|{'-' * 22}|")
+    for name, seconds, ratio in rows:
+        print(f"| {name:<62} | {seconds * 1e3:>7.3f} ms | {ratio:>20.2f} |")
+    print()
+    for name, value in summary.items():
+        print(f"- {name}: {value:.2f}")
 
 
 if __name__ == "__main__":
