@@ -12,6 +12,7 @@ import sympy as sp
 
 from derivlab import numeric, symbolic
 from derivlab._api import grad, jacfwd, jvp
+from derivlab._tree import tree_flatten, tree_unflatten
 
 # ---- timing ----
 
@@ -222,6 +223,15 @@ class GradCheck:
         return f"GradCheck(passed, max |analytic - numeric| = {self.max_abs_error:.2e})"
 
 
+def _labelled_leaves(tree: Any, path: str = "") -> list[tuple[str, Any]]:
+    """(path, leaf) pairs in tree_flatten's order, e.g. ``("['W1']", array)``."""
+    if isinstance(tree, dict):
+        return [pair for k in tree for pair in _labelled_leaves(tree[k], f"{path}[{k!r}]")]
+    if isinstance(tree, (list, tuple)):
+        return [pair for i, v in enumerate(tree) for pair in _labelled_leaves(v, f"{path}[{i}]")]
+    return [(path, tree)]
+
+
 def check_grad(
     f: Callable,
     x: Any,
@@ -236,42 +246,66 @@ def check_grad(
     The test per entry is ``|analytic - numeric| <= atol + rtol · |numeric|``.
 
     Args:
-        f: a scalar function of one array (or float).
-        x: the point.
-        grad_f: the gradient to check (e.g. one derived by hand); by default derivlab's own
-            ``grad(f)``.
+        f: a scalar function of one argument: a float, an array, or a dict/list/tuple of arrays
+            (network parameters).
+        x: the point, with the structure f expects.
+        grad_f: the gradient to check (e.g. one derived by hand), returning the structure of
+            ``x``; by default derivlab's own ``grad(f)``.
         rtol, atol: tolerances of the comparison.
         method: the finite-difference method (see :func:`derivlab.numeric.gradient`).
 
     Returns:
-        A :class:`GradCheck` with both gradients when they agree.
+        A :class:`GradCheck` with both gradients (flattened into one vector when ``x`` is a
+        dict/list/tuple) when they agree.
 
     Raises:
         AssertionError: with the worst entries side by side when they disagree.
-        ValueError: when the shapes differ.
+        ValueError: when the gradient's structure or shapes differ from ``x``'s.
     """
-    x = np.asarray(x, dtype=float)
-    analytic = np.asarray((grad_f or grad(f))(x), dtype=float)
-    approx = np.asarray(numeric.gradient(f, x, method=method), dtype=float)
-    if analytic.shape != approx.shape:
-        raise ValueError(
-            f"check_grad: the gradient has shape {analytic.shape} but x has shape {x.shape}; "
-            "a gradient must have the shape of its argument."
-        )
+    labelled = _labelled_leaves(x)
+    names = [name for name, _ in labelled]
+    leaves = [np.asarray(leaf, dtype=float) for _, leaf in labelled]
+    treedef = tree_flatten(x)[1]
+    sizes = [leaf.size for leaf in leaves]
+
+    def unflatten(v: Any) -> Any:
+        parts = np.split(v, np.cumsum(sizes)[:-1]) if len(leaves) > 1 else [v]
+        return tree_unflatten(treedef, [p.reshape(leaf.shape) for p, leaf in zip(parts, leaves)])
+
+    def flatten(tree: Any, what: str) -> np.ndarray:
+        got = [np.asarray(g, dtype=float) for g in tree_flatten(tree)[0]]
+        if [g.shape for g in got] != [leaf.shape for leaf in leaves]:
+            raise ValueError(
+                f"check_grad: the {what} gradient has shapes {[g.shape for g in got]} but x has "
+                f"{[leaf.shape for leaf in leaves]}; a gradient must have the structure and "
+                "shapes of its argument."
+            )
+        return np.concatenate([g.ravel() for g in got]) if got else np.zeros(0)
+
+    point = np.concatenate([leaf.ravel() for leaf in leaves])
+    single = treedef is None
+    analytic = flatten((grad_f or grad(f))(x if not single else leaves[0]), "analytic")
+    if single:
+        approx = np.ravel(numeric.gradient(f, leaves[0], method=method))
+    else:
+        approx = np.ravel(numeric.gradient(lambda v: f(unflatten(v)), point, method=method))
     diff = np.abs(analytic - approx)
     bad = diff > atol + rtol * np.abs(approx)
     if np.any(bad) or not np.all(np.isfinite(analytic)):
-        worst = np.argsort(-diff.ravel())[:8]
-        lines = [f"{'index':>12}  {'analytic':>22}  {'numeric':>22}  {'difference':>10}"]
-        for k in worst:
-            idx = tuple(int(i) for i in np.unravel_index(k, x.shape)) if x.ndim else ()
+        starts = np.cumsum([0, *sizes])
+        lines = [f"{'entry':>16}  {'analytic':>22}  {'numeric':>22}  {'difference':>10}"]
+        for k in np.argsort(-diff)[:8]:
+            j = int(np.searchsorted(starts, k, side="right") - 1)  # which leaf holds entry k
+            idx = np.unravel_index(k - starts[j], leaves[j].shape) if leaves[j].ndim else ()
+            label = names[j] + str(tuple(int(i) for i in idx))
             lines.append(
-                f"{str(idx):>12}  {analytic.ravel()[k]:>22.15g}  {approx.ravel()[k]:>22.15g}  "
-                f"{diff.ravel()[k]:>10.2e}"
+                f"{label:>16}  {analytic[k]:>22.15g}  {approx[k]:>22.15g}  {diff[k]:>10.2e}"
             )
         raise AssertionError(
             f"check_grad: the gradient disagrees with finite differences ({method}) in "
             f"{int(np.sum(bad))} of {bad.size} entries (rtol={rtol}, atol={atol}):\n"
             + "\n".join(lines)
         )
+    if single:
+        analytic, approx = analytic.reshape(leaves[0].shape), approx.reshape(leaves[0].shape)
     return GradCheck(analytic, approx, float(np.max(diff)) if diff.size else 0.0)

@@ -101,3 +101,21 @@ def test_check_grad_catches_a_careless_gradient(wrong):
 def test_check_grad_shape_mismatch_is_a_value_error():
     with pytest.raises(ValueError, match="shape"):
         dl.check_grad(lambda w: np.sum(w**2), np.ones(3), lambda w: np.ones(2))
+
+
+def test_check_grad_accepts_network_parameters_and_names_the_bad_entry():
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((10, 3))
+    params = {"W": rng.standard_normal((3, 2)), "b": np.zeros(2)}
+
+    def loss(p):
+        return np.sum(np.tanh(X @ p["W"] + p["b"]) ** 2)
+
+    assert dl.check_grad(loss, params).max_abs_error < 1e-7
+
+    def wrong(p):
+        g = dl.grad(loss)(p)
+        return {"W": g["W"], "b": 2 * g["b"]}
+
+    with pytest.raises(AssertionError, match=r"\['b'\]\(1,\)|\['b'\]\(0,\)"):
+        dl.check_grad(loss, params, wrong)
