@@ -1,7 +1,7 @@
 # Two commands, both from a clean clone (see README.md):
 #   make book   set up .venv if needed and build the website into _build/html
 #   make test   set up .venv if needed, run the unit tests, nbval over every page in _toc.yml,
-#               and the book build with warnings as errors
+#               the book build with warnings as errors, then the built site in a real browser
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := book
@@ -25,12 +25,13 @@ DERIVLAB_SRC := $(shell find derivlab -name '*.py' 2>/dev/null)
 # parsed pages) whenever derivlab changes, so the website never shows outputs of old code.
 CACHE_STAMP := _build/.derivlab-stamp
 
-.PHONY: book test venv unit lint clean help
+.PHONY: book test venv unit browser lint clean help
 
 help:
 	@echo "make book   build the course website into _build/html (sets up .venv first)"
-	@echo "make test   unit tests + nbval on every page + strict book build (sets up .venv)"
+	@echo "make test   unit tests + nbval on every page + strict book build + browser test"
 	@echo "make unit   only the unit tests;  make lint  ruff check and format --check"
+	@echo "make browser  only the real-browser test of the built site (after make book)"
 	@echo "make clean  remove _build (the .venv stays)"
 
 # ---- environment ----
@@ -45,8 +46,23 @@ $(CACHE_STAMP): $(DERIVLAB_SRC) $(VENV_STAMP)
 	@rm -rf _build/.jupyter_cache _build/.doctrees
 	@mkdir -p _build && touch $@
 
+# ---- what the website needs besides Python ----
+# MathJax ships with the site, so math renders with no network: .ci/mathjax.sh fetches a pinned
+# version from the npm registry once (it says why it is not committed). The browser test
+# (tests/browser) drives Debian's Chromium; Playwright's own browser download is not used.
+MATHJAX := book/_static/mathjax/tex-mml-chtml.js
+CHROMIUM := /usr/bin/chromium
+
+$(MATHJAX): .ci/mathjax.sh
+	bash .ci/mathjax.sh
+
+$(CHROMIUM):
+	@[ "$$(id -u)" = 0 ] || { echo "the browser test needs Chromium: sudo apt-get install chromium"; exit 1; }
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+
 # ---- the book ----
-book: $(VENV_STAMP) $(CACHE_STAMP)
+book: $(VENV_STAMP) $(CACHE_STAMP) $(MATHJAX)
 	$(BIN)/jupyter-book build .
 	@echo "The book is in $(CURDIR)/_build/html/index.html"
 
@@ -54,24 +70,33 @@ book: $(VENV_STAMP) $(CACHE_STAMP)
 # Each notebook runs twice, the least the checks need: once under nbval (does every cell run?)
 # and once in the build (the outputs the website shows). Both run side by side on the two
 # cores: the build in the background (log in _build/build-strict.log), pytest in front.
+# Then, once the strict build has passed, the real-browser test reads the site it made.
 NOTEBOOKS = $(shell $(BIN)/python .ci/notebooks.py list)
 
-test: $(VENV_STAMP) $(CACHE_STAMP)
+test: $(VENV_STAMP) $(CACHE_STAMP) $(MATHJAX) $(CHROMIUM)
 	$(BIN)/python .ci/notebooks.py check
 	@echo "== book build ($(STRICT_FLAGS)) in the background: _build/build-strict.log"
 	@$(BIN)/jupyter-book build . --all $(STRICT_FLAGS) > _build/build-strict.log 2>&1 \
 		& build_pid=$$!; \
 	pytest_rc=0; \
-	$(BIN)/python -m pytest tests/ --durations=5 --nbval-lax --nbval-current-env \
-		--nbval-cell-timeout=$(CELL_TIMEOUT) $(NOTEBOOKS) || pytest_rc=$$?; \
+	$(BIN)/python -m pytest tests/ --ignore=tests/browser --durations=5 --nbval-lax \
+		--nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT) $(NOTEBOOKS) || pytest_rc=$$?; \
 	build_rc=0; wait $$build_pid || build_rc=$$?; \
 	if [ $$build_rc -ne 0 ]; then cat _build/build-strict.log; \
 	else grep -E "Executed notebook|build succeeded" _build/build-strict.log || true; fi; \
-	echo "== make test: pytest exit $$pytest_rc, strict book build exit $$build_rc"; \
-	[ $$pytest_rc -eq 0 ] && [ $$build_rc -eq 0 ]
+	browser_rc=1; \
+	if [ $$build_rc -eq 0 ]; then echo "== the built site in Chromium (tests/browser)"; \
+		browser_rc=0; $(BIN)/python -m pytest tests/browser -rs --durations=3 || browser_rc=$$?; \
+	else echo "== browser test not run: the strict build failed"; fi; \
+	echo "== make test: pytest exit $$pytest_rc, strict book build exit $$build_rc," \
+		"browser test exit $$browser_rc"; \
+	[ $$pytest_rc -eq 0 ] && [ $$build_rc -eq 0 ] && [ $$browser_rc -eq 0 ]
 
 unit: $(VENV_STAMP)
-	$(BIN)/python -m pytest tests/
+	$(BIN)/python -m pytest tests/ --ignore=tests/browser
+
+browser: $(VENV_STAMP) $(MATHJAX) $(CHROMIUM)
+	$(BIN)/python -m pytest tests/browser -rs
 
 lint: $(VENV_STAMP)
 	$(BIN)/ruff check .
