@@ -73,7 +73,7 @@ book: $(VENV_STAMP) $(CACHE_STAMP) $(MATHJAX)
 # Then, once the strict build has passed, the real-browser test reads the site it made.
 NOTEBOOKS = $(shell $(BIN)/python .ci/notebooks.py list)
 
-test: $(VENV_STAMP) $(CACHE_STAMP) $(MATHJAX) $(CHROMIUM)
+test: $(VENV_STAMP) $(CACHE_STAMP) $(MATHJAX) $(CHROMIUM) lint
 	$(BIN)/python .ci/notebooks.py check
 	@echo "== book build ($(STRICT_FLAGS)) in the background: _build/build-strict.log"
 	@$(BIN)/jupyter-book build . --all $(STRICT_FLAGS) > _build/build-strict.log 2>&1 \

@@ -13,7 +13,7 @@ Example:
 
 from derivlab import data, exercises, nn, numeric, optim, plot, scalar, symbolic
 from derivlab._api import grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
-from derivlab._check import check_grad, compare
+from derivlab._check import Comparison, GradCheck, check_grad, compare
 from derivlab._numpy import primitives
 
 __all__ = [
@@ -27,6 +27,8 @@ __all__ = [
     "hvp",
     "compare",
     "check_grad",
+    "Comparison",
+    "GradCheck",
     "primitives",
     "numeric",
     "symbolic",

@@ -4,7 +4,7 @@ Every arithmetic operation on a :class:`Value` creates a new node that remembers
 
 * its value (the *primal*),
 * its parents (the operands it was computed from), and
-* its *local derivatives* ∂out/∂parent, stated once, in :func:`_node`'s call inside each method.
+* its *local derivatives* ∂out/∂parent, stated once, in ``_node``'s call inside each method.
 
 :meth:`Value.backward` then applies the chain rule once per node, in reverse topological order::
 

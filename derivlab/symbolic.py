@@ -1,7 +1,7 @@
 """Symbolic derivatives: run the reader's plain NumPy function on SymPy symbols.
 
 The same primitive table that drives forward and reverse mode drives this engine too. A
-:class:`SymbolicTrace` boxes an object array of SymPy expressions; an elementwise row applies its
+``SymbolicTrace`` boxes an object array of SymPy expressions; an elementwise row applies its
 SymPy counterpart entry by entry, a structural row (sum, reshape, matmul, indexing, ...) runs
 NumPy itself on the object array, and linear algebra goes through ``sympy.Matrix``. What comes out
 is an exact expression, which SymPy then differentiates, simplifies or turns back into NumPy.
@@ -289,7 +289,7 @@ def derivative(f_or_expr: Any, *wrt: Any, n: int = 1) -> Any:
         n: the order of the derivative, a positive integer.
 
     Returns:
-        The derivative as SymPy computes it (not simplified: call ``sympy.simplify`` on it).
+        The derivative as SymPy computes it, not simplified (call ``sympy.simplify`` on it).
 
     Example:
         >>> derivative(lambda x: x**3, n=2)

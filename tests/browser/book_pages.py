@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,31 +30,20 @@ class Page:
         return self.source.stem
 
 
-def _toc_entries(node: object) -> Iterator[str]:
-    if isinstance(node, dict):
-        for key in ("root", "file"):
-            if isinstance(node.get(key), str):
-                yield node[key]
-        for key in ("parts", "chapters", "sections"):
-            for child in node.get(key) or []:
-                yield from _toc_entries(child)
-    elif isinstance(node, list):
-        for child in node:
-            yield from _toc_entries(child)
+def _load_toc_reader():
+    # .ci/notebooks.py already reads _toc.yml for nbval; use its reader rather than a second one
+    spec = importlib.util.spec_from_file_location("ci_notebooks", ROOT / ".ci" / "notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def toc_pages() -> list[Page]:
     """Every page listed in _toc.yml, in reading order."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    pages = []
-    for entry in _toc_entries(toc):
-        stem = ROOT / Path(entry).with_suffix("")
-        source = next(
-            (stem.with_suffix(s) for s in (".ipynb", ".md") if stem.with_suffix(s).is_file()),
-            stem.with_suffix(".md"),
-        )
-        pages.append(Page(source, Path(entry).with_suffix(".html").as_posix()))
-    return pages
+    return [
+        Page(source, source.relative_to(ROOT).with_suffix(".html").as_posix())
+        for source in _load_toc_reader().pages()
+    ]
 
 
 def repository() -> dict:
