@@ -5,6 +5,19 @@ Reverse mode (:func:`grad`, :func:`value_and_grad`, :func:`vjp`, :func:`jacrev`)
 engines in :mod:`derivlab.symbolic` (SymPy) and :mod:`derivlab.numeric` (finite differences),
 checked against each other by :func:`compare` and :func:`check_grad`.
 
+Conventions (the same as PyTorch's, so the two agree everywhere):
+
+* Non-differentiable points: ``|x|'(0) = 0``; ``sign``, ``floor``, comparisons have derivative 0;
+  ``np.maximum``/``np.minimum`` split the gradient 1/2 : 1/2 on a tie; ``np.max``/``np.min``
+  reductions share it evenly among tied entries; ``np.clip`` passes it on the closed interval
+  ``[lo, hi]``; ``np.sqrt'(0) = inf`` as the formula says, but ``np.linalg.norm`` and ``np.std``
+  have gradient 0 at 0. ReLU written as ``np.where(x > 0, x, 0)`` has ``relu'(0) = 0``.
+* Inputs to differentiate are floating point: a Python ``int`` or an integer array raises a
+  ``TypeError`` (write ``3.0``, or ``x.astype(float)``).
+* NaN and inf propagate as NumPy's arithmetic propagates them.
+* Jacobians have shape ``out.shape + x.shape``; with several outputs or arguments they nest
+  ``J[output][argument]``.
+
 Example:
     >>> import numpy as np, derivlab as dl
     >>> dl.grad(lambda x: np.sum(x ** 2))(np.array([1.0, 2.0]))

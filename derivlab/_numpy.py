@@ -109,13 +109,17 @@ def _np_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=np._NoVa
     return bind(SUM, (a,), {"axis": _norm_axis(axis, np.ndim(a)), "keepdims": bool(keepdims)})
 
 
+def _count(a: Any, axis: Any) -> int:
+    """How many entries a reduction over ``axis`` combines (N in mean = sum / N)."""
+    shape = np.shape(a)
+    axes = range(len(shape)) if axis is None else ((axis,) if isinstance(axis, int) else axis)
+    return math.prod(shape[d] for d in axes)
+
+
 @implements(np.mean)
 def _np_mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=np._NoValue):  # fmt: skip
     _reject("np.mean", out=out, where=where)
-    shape = np.shape(a)
-    axes = range(len(shape)) if axis is None else ((axis,) if isinstance(axis, int) else axis)
-    count = math.prod(shape[d] for d in axes)
-    return np.sum(a, axis=axis, keepdims=keepdims) / count  # mean = sum / N
+    return np.sum(a, axis=axis, keepdims=keepdims) / _count(a, axis)  # mean = sum / N
 
 
 @implements(np.var)
@@ -124,11 +128,8 @@ def _np_var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where
     _reject("np.var", out=out, where=where, mean=mean)
     if correction is not np._NoValue:
         ddof = correction
-    shape = np.shape(a)
-    axes = range(len(shape)) if axis is None else ((axis,) if isinstance(axis, int) else axis)
-    count = math.prod(shape[d] for d in axes)
     centred = a - np.mean(a, axis=axis, keepdims=True)
-    return np.sum(centred * centred, axis=axis, keepdims=keepdims) / (count - ddof)
+    return np.sum(centred * centred, axis=axis, keepdims=keepdims) / (_count(a, axis) - ddof)
 
 
 @implements(np.std)

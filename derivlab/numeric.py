@@ -97,8 +97,12 @@ class Estimate:
 # ---- checking the arguments ----
 
 
+def _is_positive_int(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, np.integer)) and value >= 1
+
+
 def _check_n(n: Any) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+    if not _is_positive_int(n):
         raise ValueError(
             f"n is the derivative order and must be a positive integer (1 for f', 2 for f''); "
             f"got n={n!r}."
@@ -113,7 +117,7 @@ def _check_kind(kind: Any) -> str:
 
 
 def _check_accuracy(accuracy: Any, kind: str) -> int:
-    if isinstance(accuracy, bool) or not isinstance(accuracy, (int, np.integer)) or accuracy < 1:
+    if not _is_positive_int(accuracy):
         raise ValueError(
             f"accuracy is the order p of the error O(h^p) and must be a positive integer; "
             f"got accuracy={accuracy!r}."
