@@ -3,7 +3,8 @@
 Reverse mode (:func:`grad`, :func:`value_and_grad`, :func:`vjp`, :func:`jacrev`), forward mode
 (:func:`jvp`, :func:`jacfwd`), second order (:func:`hessian`, :func:`hvp`), and the two classical
 engines in :mod:`derivlab.symbolic` (SymPy) and :mod:`derivlab.numeric` (finite differences),
-checked against each other by :func:`compare` and :func:`check_grad`.
+checked against each other by :func:`compare` and :func:`check_grad`. :func:`cost` counts the
+work any of them does (operations, flops, calls, tape bytes), the same on every machine.
 
 Conventions (the same as PyTorch's, so the two agree everywhere):
 
@@ -27,6 +28,7 @@ Example:
 from derivlab import data, exercises, nn, numeric, optim, plot, scalar, symbolic
 from derivlab._api import grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
 from derivlab._check import Comparison, GradCheck, check_grad, compare
+from derivlab._cost import Cost, cost
 from derivlab._numpy import primitives
 
 __all__ = [
@@ -42,6 +44,8 @@ __all__ = [
     "check_grad",
     "Comparison",
     "GradCheck",
+    "cost",
+    "Cost",
     "primitives",
     "numeric",
     "symbolic",

@@ -23,7 +23,18 @@ from typing import Any
 
 import numpy as np
 
-from derivlab._core import Box, ForwardBox, ForwardTrace, ReverseBox, ReverseTrace, backward, strip
+from derivlab._core import (
+    Box,
+    ForwardBox,
+    ForwardTrace,
+    ReverseBox,
+    ReverseTrace,
+    backward,
+    count_call,
+    lift,
+    strip,
+)
+from derivlab._cost import is_transform, transform
 from derivlab._tree import tree_flatten, tree_unflatten
 
 # ---- argument checking ----
@@ -91,6 +102,8 @@ def _call(f: Callable, args: Sequence[Any]) -> Any:
     ``a[i] = x`` into a plain array makes NumPy call ``float(x)``; derivlab's TypeError then
     arrives wrapped in "ValueError: setting an array element with a sequence".
     """
+    if not is_transform(f):
+        count_call()  # dl.cost's `calls`: the user's function is entered once more
     try:
         return f(*args)
     except ValueError as e:
@@ -132,7 +145,7 @@ def _reverse_pass(f: Callable, primals: Sequence[Any], where: str) -> tuple[Any,
                     f"shape {np.shape(strip(o))}."
                 )
             if type(o) is ReverseBox and o._trace is trace:
-                seeds.append((o, c))
+                seeds.append((o, lift(c)))
         cts = backward(seeds, trace) if seeds else {}
         result = []
         for boxes, treedef in zip(flat, defs):
@@ -156,6 +169,7 @@ def _cotangent_or_zero(ct: Any, box: Box) -> Any:
     return ct
 
 
+@transform
 def vjp(f: Callable, *primals: Any) -> tuple[Any, Callable]:
     """Reverse mode: ``(f(*primals), vjp_fn)`` with ``vjp_fn(ȳ) = ȳᵀ J`` for each primal.
 
@@ -187,7 +201,7 @@ def _selected(f: Callable, args: tuple, nums: tuple[int, ...]) -> Callable:
             full[n] = v
         return f(*full)
 
-    return g
+    return transform(g) if is_transform(f) else g
 
 
 def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
@@ -228,7 +242,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         grads = pullback(np.ones_like(strip(out)))
         return out, grads[0] if isinstance(argnums, (int, np.integer)) else grads
 
-    return wrapped
+    return transform(wrapped)
 
 
 def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
@@ -251,12 +265,13 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         return vg(*args, **kwargs)[1]
 
-    return wrapped
+    return transform(wrapped)
 
 
 # ---- forward mode ----
 
 
+@transform
 def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
     """Forward mode: ``(f(*primals), J · tangents)`` in one pass.
 
@@ -295,6 +310,7 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[A
                     f"{np.shape(strip(pl))}."
                 )
             tl = tl if isinstance(tl, Box) else np.asarray(tl, dtype=np.result_type(strip(pl)))
+            tl = lift(tl)  # an engine-made constant: dl.cost counts the work done on it
             boxes.append(ForwardBox(pl, tl, trace))
         args.append(tree_unflatten(p_def, boxes))
     out = _call(f, args)
@@ -369,7 +385,7 @@ def _jacfwd(f: Callable, argnums: Any, where: str) -> Callable:
             blocks.append(row)
         return _arrange(blocks, out_def, in_def, argnums)
 
-    return wrapped
+    return transform(wrapped)
 
 
 def _jacrev(f: Callable, argnums: Any, where: str) -> Callable:
@@ -402,7 +418,7 @@ def _jacrev(f: Callable, argnums: Any, where: str) -> Callable:
             blocks.append(row)
         return _arrange(blocks, out_def, in_def, argnums)
 
-    return wrapped
+    return transform(wrapped)
 
 
 def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
@@ -436,6 +452,7 @@ def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     return _jacfwd(_jacrev(f, argnums, "hessian"), argnums, "hessian")
 
 
+@transform
 def hvp(f: Callable, x: Any, v: Any) -> Any:
     """Hessian-vector product ∇²f(x) · v without forming the Hessian (forward-over-reverse).
 

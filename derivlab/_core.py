@@ -117,11 +117,12 @@ class ReverseTrace(Trace):
     backwards visits every node after all of its consumers, with no graph search at all.
     """
 
-    __slots__ = ("tape",)
+    __slots__ = ("tape", "swept")
 
     def __init__(self) -> None:
         super().__init__()
         self.tape: list[ReverseBox] = []
+        self.swept = False
 
     def process(self, prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
         primals = []
@@ -301,6 +302,42 @@ def strip_all(x: Any) -> Any:
     return x
 
 
+# ---- cost accounting hooks (derivlab._cost holds the counting trace itself) ----
+
+# The counting traces of the derivlab.cost calls in progress, innermost last. Engines lift the
+# constants they make (seeds, basis tangents) into the innermost one, so their work is counted.
+_COUNTERS: list[Any] = []
+
+
+def lift(x: Any) -> Any:
+    """A constant an engine made (a seed cotangent, a basis tangent), seen by ``dl.cost``."""
+    if _COUNTERS and not isinstance(x, Box):
+        return _COUNTERS[-1].lift(x)
+    return x
+
+
+def note(name: str, flop_count: int) -> None:
+    """Count an operation that has no row (a comparison, ``floor``) when ``dl.cost`` runs."""
+    if _COUNTERS:
+        _COUNTERS[-1].note(name, flop_count)
+
+
+def count_call() -> None:
+    """The user's function was entered once more (``Cost.calls``)."""
+    if _COUNTERS:
+        _COUNTERS[-1].cost.calls += 1
+
+
+def _count_tape(trace: ReverseTrace) -> None:
+    """Add the bytes of the intermediates ``trace`` keeps for its sweep, once per trace."""
+    if trace.swept:
+        return
+    trace.swept = True
+    if _COUNTERS:
+        held = {id(v): v for v in (strip(node.value) for node in trace.tape if node.prim)}
+        _COUNTERS[-1].cost.tape_bytes += sum(np.asarray(v).nbytes for v in held.values())
+
+
 # ---- reverse sweep ----
 
 
@@ -310,6 +347,7 @@ def backward(seeds: Sequence[tuple[ReverseBox, Any]], trace: ReverseTrace) -> di
     Cotangents live in a dictionary that belongs to this call, never on the nodes, so calling
     ``grad`` twice on the same function gives the same answer.
     """
+    _count_tape(trace)
     cts: dict[int, Any] = {}
     for box, g in seeds:
         key = id(box)

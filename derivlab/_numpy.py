@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from derivlab._core import Box, Primitive, bind, strip, strip_all
+from derivlab._core import Box, Primitive, bind, note, strip, strip_all
 from derivlab._primitives import (
     AMAX,
     AMIN,
@@ -60,6 +60,13 @@ NONDIFF_FUNCTIONS = {
     np.array_equal, np.round, np.around, np.result_type, np.iscomplexobj, np.isrealobj,
     np.any, np.all, np.count_nonzero, np.sign, np.isnan, np.isfinite, np.isinf,
     np.searchsorted, np.may_share_memory, np.shares_memory, np.sort_complex,
+}  # fmt: skip
+
+
+# functions that read only shapes and dtypes, not values: no work for dl.cost to count
+_METADATA = {
+    np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
+    np.result_type, np.iscomplexobj, np.isrealobj, np.may_share_memory, np.shares_memory,
 }  # fmt: skip
 
 
@@ -513,7 +520,9 @@ def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) ->
             return np.sum(inputs[0], **kwargs)
         raise _no_rule(f"np.{ufunc.__name__}.{method}")
     if ufunc in NONDIFF_UFUNCS:
-        return ufunc(*(strip(x) for x in inputs), **kwargs)
+        out = ufunc(*(strip(x) for x in inputs), **kwargs)
+        note(ufunc.__name__, np.size(out))  # a comparison or rounding is work dl.cost sees
+        return out
     prim = UFUNCS.get(ufunc)
     if prim is None:
         raise _no_rule(f"np.{ufunc.__name__}")
@@ -530,6 +539,9 @@ def dispatch_function(func: Callable, args: tuple, kwargs: dict) -> Any:
     if impl is not None:
         return impl(*args, **kwargs)
     if func in NONDIFF_FUNCTIONS:
+        if func not in _METADATA:  # reads the values: dl.cost counts one flop per entry read
+            note(func.__name__, max((np.size(strip(a)) for a in args if isinstance(a, Box)),
+                                    default=0))  # fmt: skip
         return func(*strip_all(args), **{k: strip_all(v) for k, v in kwargs.items()})
     name = getattr(func, "__module__", "numpy").replace("numpy.", "np.").replace("numpy", "np")
     raise _no_rule(f"{name}.{func.__name__}")
@@ -557,12 +569,20 @@ Box.__matmul__, Box.__rmatmul__ = _bin(_MATMUL), _bin(_MATMUL, True)
 Box.__neg__ = lambda self: bind(_NEG, (self,), {})
 Box.__pos__ = lambda self: self
 Box.__abs__ = lambda self: bind(_ABS, (self,), {})
-Box.__lt__ = lambda self, other: np.less(strip(self), strip(other))
-Box.__le__ = lambda self, other: np.less_equal(strip(self), strip(other))
-Box.__gt__ = lambda self, other: np.greater(strip(self), strip(other))
-Box.__ge__ = lambda self, other: np.greater_equal(strip(self), strip(other))
-Box.__eq__ = lambda self, other: np.equal(strip(self), strip(other))
-Box.__ne__ = lambda self, other: np.not_equal(strip(self), strip(other))
+
+
+def _compare(ufunc: np.ufunc) -> Callable:
+    def compare(self: Box, other: Any) -> Any:
+        out = ufunc(strip(self), strip(other))
+        note(ufunc.__name__, np.size(out))
+        return out
+
+    return compare
+
+
+Box.__lt__, Box.__le__ = _compare(np.less), _compare(np.less_equal)
+Box.__gt__, Box.__ge__ = _compare(np.greater), _compare(np.greater_equal)
+Box.__eq__, Box.__ne__ = _compare(np.equal), _compare(np.not_equal)
 Box.__getitem__ = lambda self, index: bind(GETITEM, (self,), {"index": _plain_index(index)})
 
 
