@@ -67,19 +67,28 @@ book: $(VENV_STAMP) $(CACHE_STAMP) $(MATHJAX)
 	@echo "The book is in $(CURDIR)/_build/html/index.html"
 
 # ---- the tests ----
+# nbval's kernels run with a scrambled clock (.ci/scrambled_clock.py, loaded from an IPython
+# profile's startup folder through IPYTHONDIR), so no chapter can assert on a measured time;
+# the book build keeps the real clock, so the website shows honest timings.
+CLOCK_PROFILE := $(abspath _build/ipython)
+CLOCK := $(CLOCK_PROFILE)/profile_default/startup/00-scrambled-clock.py
+
+$(CLOCK): .ci/scrambled_clock.py
+	@mkdir -p $(dir $@) && cp $< $@
+
 # Each notebook runs twice, the least the checks need: once under nbval (does every cell run?)
 # and once in the build (the outputs the website shows). Both run side by side on the two
 # cores: the build in the background (log in _build/build-strict.log), pytest in front.
 # Then, once the strict build has passed, the real-browser test reads the site it made.
 NOTEBOOKS = $(shell $(BIN)/python .ci/notebooks.py list)
 
-test: $(VENV_STAMP) $(CACHE_STAMP) $(MATHJAX) $(CHROMIUM) lint
+test: $(VENV_STAMP) $(CACHE_STAMP) $(MATHJAX) $(CHROMIUM) $(CLOCK) lint
 	$(BIN)/python .ci/notebooks.py check
 	@echo "== book build ($(STRICT_FLAGS)) in the background: _build/build-strict.log"
 	@$(BIN)/jupyter-book build . --all $(STRICT_FLAGS) > _build/build-strict.log 2>&1 \
 		& build_pid=$$!; \
 	pytest_rc=0; \
-	$(BIN)/python -m pytest tests/ --ignore=tests/browser --durations=5 --nbval-lax \
+	IPYTHONDIR=$(CLOCK_PROFILE) $(BIN)/python -m pytest tests/ --ignore=tests/browser --durations=5 --nbval-lax \
 		--nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT) $(NOTEBOOKS) || pytest_rc=$$?; \
 	build_rc=0; wait $$build_pid || build_rc=$$?; \
 	if [ $$build_rc -ne 0 ]; then cat _build/build-strict.log; \
