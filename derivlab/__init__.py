@@ -5,6 +5,8 @@ Reverse mode (:func:`grad`, :func:`value_and_grad`, :func:`vjp`, :func:`jacrev`)
 engines in :mod:`derivlab.symbolic` (SymPy) and :mod:`derivlab.numeric` (finite differences),
 checked against each other by :func:`compare` and :func:`check_grad`. :func:`cost` counts the
 work any of them does (operations, flops, calls, tape bytes), the same on every machine.
+:class:`custom_vjp` and :class:`custom_jvp` take user-defined rules, and :func:`checkpoint`
+trades a tape's memory for recomputation.
 
 Conventions (the same as PyTorch's, so the two agree everywhere):
 
@@ -29,6 +31,7 @@ from derivlab import data, exercises, nn, numeric, optim, plot, scalar, symbolic
 from derivlab._api import grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
 from derivlab._check import Comparison, GradCheck, check_grad, compare
 from derivlab._cost import Cost, cost
+from derivlab._custom import checkpoint, custom_jvp, custom_vjp
 from derivlab._numpy import primitives
 
 __all__ = [
@@ -46,6 +49,9 @@ __all__ = [
     "GradCheck",
     "cost",
     "Cost",
+    "custom_vjp",
+    "custom_jvp",
+    "checkpoint",
     "primitives",
     "numeric",
     "symbolic",

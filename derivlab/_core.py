@@ -117,12 +117,11 @@ class ReverseTrace(Trace):
     backwards visits every node after all of its consumers, with no graph search at all.
     """
 
-    __slots__ = ("tape", "swept")
+    __slots__ = ("tape",)
 
     def __init__(self) -> None:
         super().__init__()
         self.tape: list[ReverseBox] = []
-        self.swept = False
 
     def process(self, prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
         primals = []
@@ -328,14 +327,10 @@ def count_call() -> None:
         _COUNTERS[-1].cost.calls += 1
 
 
-def _count_tape(trace: ReverseTrace) -> None:
-    """Add the bytes of the intermediates ``trace`` keeps for its sweep, once per trace."""
-    if trace.swept:
-        return
-    trace.swept = True
-    if _COUNTERS:
-        held = {id(v): v for v in (strip(node.value) for node in trace.tape if node.prim)}
-        _COUNTERS[-1].cost.tape_bytes += sum(np.asarray(v).nbytes for v in held.values())
+def _tape_bytes(trace: ReverseTrace) -> int:
+    """Bytes of the intermediates ``trace`` keeps for its sweep (every recorded output)."""
+    held = {id(v): v for v in (strip(node.value) for node in trace.tape if node.prim)}
+    return sum(np.asarray(v).nbytes for v in held.values())
 
 
 # ---- reverse sweep ----
@@ -347,7 +342,17 @@ def backward(seeds: Sequence[tuple[ReverseBox, Any]], trace: ReverseTrace) -> di
     Cotangents live in a dictionary that belongs to this call, never on the nodes, so calling
     ``grad`` twice on the same function gives the same answer.
     """
-    _count_tape(trace)
+    if _COUNTERS:  # dl.cost's tape_bytes: the most that reverse mode's tapes hold at once
+        held, cost = _tape_bytes(trace), _COUNTERS[-1].cost
+        cost._hold(held)
+        try:
+            return _sweep(seeds, trace)
+        finally:
+            cost._hold(-held)
+    return _sweep(seeds, trace)
+
+
+def _sweep(seeds: Sequence[tuple[ReverseBox, Any]], trace: ReverseTrace) -> dict[int, Any]:
     cts: dict[int, Any] = {}
     for box, g in seeds:
         key = id(box)

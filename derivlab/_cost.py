@@ -146,8 +146,11 @@ class Cost:
         calls: how many times the user's function was entered: 1 for a plain function, the
             number of evaluations for a transform of it (``jacfwd(f)`` enters f once per input
             entry, ``numeric.gradient(f, x)`` 2n times with central differences).
-        tape_bytes: bytes of intermediate arrays that reverse mode kept alive for its backward
-            sweeps (the outputs of every recorded operation); 0 without reverse mode.
+        tape_bytes: the most bytes of intermediate arrays that reverse mode's tapes held alive
+            at once for a backward sweep (the outputs of every recorded operation); 0 without
+            reverse mode. Sweeps one after another (``jacrev``'s rows, ``hessian``'s
+            directions) count once; a sweep inside another (a checkpointed segment recomputed
+            during the outer sweep) adds to it.
         value: what the function returned.
     """
 
@@ -157,6 +160,11 @@ class Cost:
         self.calls = 0
         self.tape_bytes = 0
         self.value: Any = None
+        self._live = 0
+
+    def _hold(self, nbytes: int) -> None:
+        self._live += nbytes
+        self.tape_bytes = max(self.tape_bytes, self._live)
 
     def _add(self, name: str, flop_count: int) -> None:
         self._ops[name] = self._ops.get(name, 0) + 1

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 CLOCK = Path(__file__).resolve().parent.parent / ".ci" / "scrambled_clock.py"
 
 PROBE = """
@@ -37,11 +39,31 @@ def _spread(mode: str | None) -> float:
     return float(out.stdout)
 
 
-def test_scrambled_clock_breaks_duration_ratios() -> None:
+@pytest.mark.parametrize("mode", [None, "scramble"])
+def test_scrambled_clock_breaks_duration_ratios(mode: str | None) -> None:
     # the same work, timed 30 times: rates between 1/100x and 100x make the readings
     # differ by orders of magnitude, so no assertion on a duration can survive
-    assert _spread(None) > 50
+    assert _spread(mode) > 50
 
 
 def test_compressed_clock_is_monotonic_too() -> None:
     assert _spread("compress") >= 1
+
+
+def test_compression_squashes_a_ratio_to_its_fourth_root() -> None:
+    probe = f"""
+import runpy, time
+real = time.perf_counter
+runpy.run_path({str(CLOCK)!r})
+def timed(seconds):
+    start = time.perf_counter()
+    end = real() + seconds
+    while real() < end:
+        pass
+    return time.perf_counter() - start
+print(timed(0.16) / timed(0.01))
+"""
+    env = {"DERIVLAB_CLOCK": "compress"}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, env=env)  # fmt: skip
+    assert 1.2 < float(out.stdout) < 3.0  # 16x real reads as about 16**0.25 = 2x
