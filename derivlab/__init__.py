@@ -27,7 +27,17 @@ Example:
     array([2., 4.])
 """
 
-from derivlab import data, exercises, nn, numeric, optim, plot, scalar, symbolic
+from derivlab import (
+    _special,  # noqa: F401  (registers the erf row of the primitive table)
+    data,
+    exercises,
+    nn,
+    numeric,
+    optim,
+    plot,
+    scalar,
+    symbolic,
+)
 from derivlab._api import grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
 from derivlab._check import Comparison, GradCheck, check_grad, compare
 from derivlab._cost import Cost, cost

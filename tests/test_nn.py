@@ -71,6 +71,165 @@ CASES = {
 }
 
 
+# the families added with Parts IV–V: convolution, pooling, normalisation, attention, cells
+IMG = RNG.normal(size=(2, 4, 7, 6))
+SEQ = RNG.normal(size=(2, 3, 11))
+W2D, W2D_G, B4 = RNG.normal(size=(5, 4, 3, 2)), RNG.normal(size=(6, 2, 3, 3)), RNG.normal(size=5)
+W1D = RNG.normal(size=(5, 3, 3))
+FEATS = RNG.normal(size=(4, 5, 6))
+GAMMA, BETA = RNG.normal(size=(5, 6)), RNG.normal(size=(5, 6))
+BN_X = RNG.normal(size=(6, 3, 4, 4))
+RUN_MEAN, RUN_VAR = RNG.normal(size=3), RNG.uniform(0.5, 2.0, size=3)
+Q, K, V = (
+    RNG.normal(size=(2, 3, 5, 4)),
+    RNG.normal(size=(2, 3, 6, 4)),
+    RNG.normal(size=(2, 3, 6, 7)),
+)
+BOOL_MASK = RNG.uniform(size=(5, 6)) > 0.3
+BOOL_MASK[:, 0] = True  # every query sees at least one key
+FLOAT_MASK = RNG.normal(size=(5, 6))
+E, HEADS = 8, 2
+MHA_Q, MHA_KV = RNG.normal(size=(5, 3, E)), RNG.normal(size=(6, 3, E))
+MHA_W, MHA_B = RNG.normal(size=(3 * E, E)) / 3, RNG.normal(size=3 * E)
+MHA_WO, MHA_BO = RNG.normal(size=(E, E)) / 3, RNG.normal(size=E)
+TOKENS = np.array([[0, 3, 3, 1], [4, 2, 0, 0]])
+TABLE = RNG.normal(size=(5, 3))
+CELL_X, CELL_H, CELL_C = RNG.normal(size=(3, 4)), RNG.normal(size=(3, 5)), RNG.normal(size=(3, 5))
+W_IH, W_HH, B_IH, B_HH = (RNG.normal(size=s) / 2 for s in [(5, 4), (5, 5), (5,), (5,)])
+L_IH, L_HH, LB_IH, LB_HH = (RNG.normal(size=s) / 2 for s in [(20, 4), (20, 5), (20,), (20,)])
+
+
+def _mha_torch(q, k, v, w, b, wo, bo, **kw):
+    return F.multi_head_attention_forward(
+        q, k, v, E, HEADS, w, b, None, None, False, 0.0, wo, bo, training=False,
+        need_weights=False, **kw
+    )[0]  # fmt: skip
+
+
+CASES.update(
+    {
+        "conv2d": (nn.conv2d, F.conv2d, (IMG, W2D, B4)),
+        "conv2d_stride_pad_dilation": (
+            lambda x, w: nn.conv2d(x, w, stride=(2, 1), padding=(1, 2), dilation=(1, 2)),
+            lambda x, w: F.conv2d(x, w, stride=(2, 1), padding=(1, 2), dilation=(1, 2)),
+            (IMG, W2D),
+        ),
+        "conv2d_same": (
+            lambda x, w: nn.conv2d(x, w, padding="same"),
+            lambda x, w: F.conv2d(x, w, padding="same"),
+            (IMG, W2D_G[:, :, :, :].repeat(2, axis=1)[:, :4]),
+        ),
+        "conv2d_groups": (
+            lambda x, w: nn.conv2d(x, w, groups=2),
+            lambda x, w: F.conv2d(x, w, groups=2),
+            (IMG, W2D_G),
+        ),
+        "conv1d": (
+            lambda x, w, b: nn.conv1d(x, w, b, stride=2, padding=1, dilation=2),
+            lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1, dilation=2),
+            (SEQ, W1D, B4),
+        ),
+        "max_pool2d": (lambda x: nn.max_pool2d(x, 2), lambda x: F.max_pool2d(x, 2), (IMG,)),
+        "max_pool2d_stride_pad": (
+            lambda x: nn.max_pool2d(x, 3, stride=2, padding=1),
+            lambda x: F.max_pool2d(x, 3, stride=2, padding=1),
+            (IMG,),
+        ),
+        "avg_pool2d": (lambda x: nn.avg_pool2d(x, 2), lambda x: F.avg_pool2d(x, 2), (IMG,)),
+        "avg_pool2d_pad_exclude": (
+            lambda x: nn.avg_pool2d(x, 3, 2, 1, count_include_pad=False),
+            lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False),
+            (IMG,),
+        ),
+        "layer_norm": (
+            lambda x: nn.layer_norm(x, 6),
+            lambda x: F.layer_norm(x, (6,)),
+            (FEATS,),
+        ),
+        "layer_norm_affine": (
+            lambda x, g, b: nn.layer_norm(x, (5, 6), g, b),
+            lambda x, g, b: F.layer_norm(x, (5, 6), g, b),
+            (FEATS, GAMMA, BETA),
+        ),
+        "batch_norm_train": (
+            lambda x, g, b: nn.batch_norm(x, None, None, g, b, training=True),
+            lambda x, g, b: F.batch_norm(x, None, None, g, b, training=True),
+            (BN_X, RUN_MEAN, RUN_VAR),
+        ),
+        "batch_norm_eval": (
+            lambda x: nn.batch_norm(x, RUN_MEAN, RUN_VAR),
+            lambda x: F.batch_norm(x, _t(RUN_MEAN), _t(RUN_VAR)),
+            (BN_X,),
+        ),
+        "embedding": (nn.embedding, F.embedding, (TOKENS, TABLE)),
+        "embedding_padding_idx": (
+            lambda i, w: nn.embedding(i, w, padding_idx=0),
+            lambda i, w: F.embedding(i, w, padding_idx=0),
+            (TOKENS, TABLE),
+        ),
+        "gelu": (nn.gelu, F.gelu, (X_ACT,)),
+        "gelu_tanh": (
+            lambda x: nn.gelu(x, approximate="tanh"),
+            lambda x: F.gelu(x, approximate="tanh"),
+            (X_ACT,),
+        ),
+        "sdpa": (nn.scaled_dot_product_attention, F.scaled_dot_product_attention, (Q, K, V)),
+        "sdpa_bool_mask": (
+            lambda q, k, v: nn.scaled_dot_product_attention(q, k, v, BOOL_MASK),
+            lambda q, k, v: F.scaled_dot_product_attention(q, k, v, torch.tensor(BOOL_MASK)),
+            (Q, K, V),
+        ),
+        "sdpa_float_mask_scale": (
+            lambda q, k, v: nn.scaled_dot_product_attention(q, k, v, FLOAT_MASK, scale=0.3),
+            lambda q, k, v: F.scaled_dot_product_attention(q, k, v, _t(FLOAT_MASK), scale=0.3),
+            (Q, K, V),
+        ),
+        "sdpa_causal": (
+            lambda q, k, v: nn.scaled_dot_product_attention(q, k, v, is_causal=True),
+            lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
+            (Q, K[..., :5, :], V[..., :5, :]),
+        ),
+        "multi_head_attention": (
+            lambda q, kv, w, b, wo, bo: nn.multi_head_attention(q, kv, kv, HEADS, w, b, wo, bo)[0],
+            lambda q, kv, w, b, wo, bo: _mha_torch(q, kv, kv, w, b, wo, bo),
+            (MHA_Q, MHA_KV, MHA_W, MHA_B, MHA_WO, MHA_BO),
+        ),
+        "multi_head_attention_causal": (
+            lambda q, w, b, wo, bo: nn.multi_head_attention(
+                q, q, q, HEADS, w, b, wo, bo, is_causal=True
+            )[0],
+            lambda q, w, b, wo, bo: _mha_torch(
+                q,
+                q,
+                q,
+                w,
+                b,
+                wo,
+                bo,
+                attn_mask=torch.triu(torch.full((5, 5), float("-inf")), 1),
+            ),  # fmt: skip
+            (MHA_Q, MHA_W, MHA_B, MHA_WO, MHA_BO),
+        ),
+        "rnn_cell": (nn.rnn_cell, torch.rnn_tanh_cell, (CELL_X, CELL_H, W_IH, W_HH, B_IH, B_HH)),
+        "rnn_cell_relu": (
+            lambda *a: nn.rnn_cell(*a, nonlinearity="relu"),
+            torch.rnn_relu_cell,
+            (CELL_X, CELL_H, W_IH, W_HH, B_IH, B_HH),
+        ),
+        "lstm_cell_h": (
+            lambda x, h, c, *w: nn.lstm_cell(x, (h, c), *w)[0],
+            lambda x, h, c, *w: torch.lstm_cell(x, (h, c), *w)[0],
+            (CELL_X, CELL_H, CELL_C, L_IH, L_HH, LB_IH, LB_HH),
+        ),
+        "lstm_cell_c": (
+            lambda x, h, c, *w: nn.lstm_cell(x, (h, c), *w)[1],
+            lambda x, h, c, *w: torch.lstm_cell(x, (h, c), *w)[1],
+            (CELL_X, CELL_H, CELL_C, L_IH, L_HH, LB_IH, LB_HH),
+        ),
+    }
+)
+
+
 def _is_data(a):
     return np.issubdtype(np.asarray(a).dtype, np.floating)
 
@@ -243,4 +402,81 @@ def test_init_mlp_shapes():
 )
 def test_clear_errors(call, error):
     with pytest.raises(error):
+        call()
+
+
+# ---- the new families: state, randomness and errors ----
+
+
+def test_batch_norm_updates_running_statistics_in_place_like_torch():
+    ours_mean, ours_var = RUN_MEAN.copy(), RUN_VAR.copy()
+    t_mean, t_var = _t(RUN_MEAN), _t(RUN_VAR)
+    for _ in range(3):
+        nn.batch_norm(BN_X, ours_mean, ours_var, training=True, momentum=0.2)
+        F.batch_norm(_t(BN_X), t_mean, t_var, training=True, momentum=0.2)
+    np.testing.assert_allclose(ours_mean, t_mean.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours_var, t_var.numpy(), rtol=1e-12)
+    # inside a gradient the statistics stay plain arrays: nothing traced escapes
+    running = RUN_MEAN.copy()
+    dl.grad(lambda x: np.sum(nn.batch_norm(x, running, RUN_VAR.copy(), training=True)))(BN_X)
+    assert type(running) is np.ndarray and running.dtype == np.float64
+
+
+def test_dropout_mask_scale_and_gradient():
+    x = np.ones((200, 50))
+    y = nn.dropout(x, p=0.3, rng=0)
+    kept = y != 0
+    assert abs(kept.mean() - 0.7) < 0.02
+    np.testing.assert_allclose(y[kept], 1 / 0.7)
+    g = dl.grad(lambda x: np.sum(nn.dropout(x, p=0.3, rng=0)))(x)
+    np.testing.assert_array_equal(g, y)  # the same mask, scaled: d(x·m/(1-p))/dx
+    assert nn.dropout(x, p=0.3, training=False) is x
+    np.testing.assert_array_equal(nn.dropout(x, 0.5, rng=3), nn.dropout(x, 0.5, rng=3))
+
+
+def test_conv2d_gradients_are_a_flipped_convolution_and_a_correlation():
+    x, w = IMG[:, :1], W2D[:1, :1]
+    g_out = RNG.normal(size=nn.conv2d(x, w).shape)
+    gx, gw = dl.vjp(nn.conv2d, x, w)[1](g_out)
+    # input gradient: the output gradient, zero-padded, convolved with the flipped kernel
+    flipped = w[:, :, ::-1, ::-1]
+    np.testing.assert_allclose(gx, nn.conv2d(g_out, flipped, padding=(2, 1)), rtol=1e-12)
+    # kernel gradient: the input correlated with the output gradient
+    corr = nn.conv2d(np.swapaxes(x, 0, 1), np.swapaxes(g_out, 0, 1))
+    np.testing.assert_allclose(gw, np.swapaxes(corr, 0, 1), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda: nn.conv2d(IMG[0], W2D), ValueError, "N, C, H, W"),
+        (lambda: nn.conv2d(IMG, W2D, groups=3), ValueError, "groups"),
+        (lambda: nn.conv2d(IMG, W2D, stride=2, padding="same"), ValueError, "stride 1"),
+        (lambda: nn.conv2d(IMG, W2D, bias=np.ones(3)), ValueError, "bias"),
+        (lambda: nn.conv2d(IMG[:, :, :2], W2D), ValueError, "kernel spans"),
+        (lambda: nn.max_pool2d(IMG, 2, ceil_mode=True), NotImplementedError, "ceil_mode"),
+        (lambda: nn.max_pool2d(IMG, 2, padding=2), ValueError, "half the kernel"),
+        (lambda: nn.layer_norm(FEATS, 5), ValueError, "normalized_shape"),
+        (lambda: nn.batch_norm(BN_X, None, None), ValueError, "running statistics"),
+        (lambda: nn.dropout(BN_X, p=1.0), ValueError, "p must lie"),
+        (lambda: nn.embedding(np.array([0.5]), TABLE), TypeError, "integer indices"),
+        (lambda: nn.embedding(np.array([7]), TABLE), IndexError, "indices must lie"),
+        (lambda: nn.gelu(X_ACT, approximate="erf"), ValueError, "approximate"),
+        (
+            lambda: nn.scaled_dot_product_attention(Q, K, V, dropout_p=0.1),
+            NotImplementedError,
+            "dropout_p",
+        ),  # fmt: skip
+        (lambda: nn.scaled_dot_product_attention(Q, V, V), ValueError, "do not fit"),
+        (
+            lambda: nn.multi_head_attention(MHA_Q, MHA_KV, MHA_KV, 3, MHA_W, MHA_B, MHA_WO, None),
+            ValueError,
+            "must divide",
+        ),
+        (lambda: nn.rnn_cell(CELL_X, CELL_H, W_IH, W_HH, nonlinearity="gelu"), ValueError, "relu"),
+        (lambda: nn.lstm_cell(CELL_X, (CELL_H, CELL_C), W_IH, W_HH), ValueError, "w_ih must be"),
+    ],
+)
+def test_new_layers_explain_bad_input(call, error, match):
+    with pytest.raises(error, match=match):
         call()

@@ -1,20 +1,4 @@
-"""Layers, activations and losses as pure functions of plain NumPy arrays.
-
-Every function here is ordinary NumPy (``np.exp``, ``@``, ``np.where``, ``np.sum``), so
-:func:`derivlab.grad` differentiates it like any reader's code, and the tests compare values with
-``torch.nn.functional`` and gradients with ``torch.autograd``.
-
-Conventions (the same as PyTorch's):
-
-* ``linear`` stores a weight matrix as ``(out_features, in_features)``: ``y = x Wᵀ + b``.
-* ``relu'(0) = 0``: ReLU is written ``np.where(x > 0, x, 0)``, whose derivative is the mask
-  ``x > 0``. (``np.maximum(x, 0)`` would split the gradient ½ : ½ at the tie ``x = 0``.)
-* Losses average over the batch (``reduction="mean"``).
-
-Stability: nothing here exponentiates a large positive number. Sigmoid and softplus pick, per
-entry, the algebraic form whose exponential is ``exp(-|x|) ≤ 1``; log-sum-exp subtracts the
-maximum first. There is no silent ``+ eps`` anywhere.
-"""
+"""Layers, activations, losses and initialisers: the pieces of an MLP (see :mod:`derivlab.nn`)."""
 
 from __future__ import annotations
 
@@ -23,25 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = [
-    "linear",
-    "relu",
-    "sigmoid",
-    "tanh",
-    "softplus",
-    "logsumexp",
-    "softmax",
-    "log_softmax",
-    "cross_entropy",
-    "mse",
-    "binary_cross_entropy_with_logits",
-    "xavier_uniform",
-    "xavier_normal",
-    "he_uniform",
-    "he_normal",
-    "init_mlp",
-    "mlp",
-]
+from derivlab._special import erf
 
 Array = Any  # an ndarray, or a derivlab box standing in for one while a function is traced
 
@@ -376,3 +342,85 @@ def mlp(
         if layer < n_layers:
             h = phi(h)
     return h
+
+
+# ---- more layers: embedding, dropout, GELU ----
+
+
+def gelu(x: Array, approximate: str = "none") -> Array:
+    """GELU: x Φ(x) = ½ x (1 + erf(x/√2)); ``approximate="tanh"`` uses
+    ½ x (1 + tanh(√(2/π) (x + 0.044715 x³))), as ``torch.nn.functional.gelu``.
+
+    Example:
+        >>> float(gelu(np.float64(0.0)))
+        0.0
+    """
+    if approximate == "tanh":
+        inner = np.sqrt(2.0 / np.pi) * (x + 0.044715 * x**3)
+        return 0.5 * x * (1.0 + np.tanh(inner))
+    if approximate != "none":
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}.")
+    return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
+
+
+def embedding(input: np.ndarray, weight: Array, padding_idx: int | None = None) -> Array:
+    """Embedding lookup: row ``input[...]`` of ``weight`` (num_embeddings, dim).
+
+    The gradient of ``weight`` adds up the cotangents of every position that used a row. With
+    ``padding_idx`` that row is returned but receives no gradient, as in PyTorch.
+
+    Args:
+        input: integer indices, any shape.
+        weight: the table, shape ``(num_embeddings, embedding_dim)``.
+        padding_idx: a row that is never trained, or None.
+
+    Returns:
+        ``weight[input]``, shape ``input.shape + (embedding_dim,)``.
+    """
+    index = np.asarray(input)
+    if not np.issubdtype(index.dtype, np.integer):
+        raise TypeError(f"embedding: input must hold integer indices, got dtype {index.dtype}.")
+    if np.ndim(weight) != 2:
+        raise ValueError(f"embedding: weight must be (num, dim), got shape {np.shape(weight)}.")
+    n = np.shape(weight)[0]
+    if index.size and (index.min() < -n or index.max() >= n):
+        raise IndexError(
+            f"embedding: indices must lie in [0, {n}), got {index.min()}..{index.max()}."
+        )
+    out = weight[index]
+    if padding_idx is None:
+        return out
+    from derivlab._core import strip
+
+    frozen = (index == padding_idx % n)[..., None]
+    return np.where(frozen, strip(weight)[index], out)  # the padding row: value, no gradient
+
+
+def dropout(
+    input: Array,
+    p: float = 0.5,
+    training: bool = True,
+    rng: np.random.Generator | int | None = None,
+) -> Array:
+    """Inverted dropout: zero each entry with probability p, scale the rest by 1/(1 − p).
+
+    In evaluation (``training=False``) or with ``p = 0`` the input is returned unchanged. The
+    mask is drawn from ``rng`` (a Generator or a seed), so a run can be repeated exactly; the
+    gradient is the same mask, scaled.
+
+    Args:
+        input: activations.
+        p: drop probability in [0, 1).
+        training: apply dropout only while training.
+        rng: a NumPy Generator, an int seed, or None for fresh entropy.
+
+    Returns:
+        An array shaped like ``input``.
+    """
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"dropout: p must lie in [0, 1), got {p}.")
+    if not training or p == 0.0:
+        return input
+    gen = np.random.default_rng() if rng is None else _generator(rng)
+    keep = gen.random(np.shape(input)) >= p
+    return input * (keep / (1.0 - p))
