@@ -360,8 +360,16 @@ def _untake_impl(g: Any, *, index: Any, shape: tuple[int, ...]) -> Any:
     if isinstance(g, Box):
         return bind(UNTAKE, (g,), {"index": index, "shape": shape})
     out = np.zeros(shape, dtype=np.result_type(g, np.float64))
-    np.add.at(out, index, g)  # repeated integer indices accumulate
+    if _basic_index(index):
+        out[index] = g  # slices and integers never name an entry twice: a plain write
+    else:
+        np.add.at(out, index, g)  # repeated integer indices accumulate
     return out
+
+
+def _basic_index(index: Any) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts)
 
 
 GETITEM = _register(

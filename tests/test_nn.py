@@ -136,6 +136,12 @@ CASES.update(
             (IMG,),
         ),
         "avg_pool2d": (lambda x: nn.avg_pool2d(x, 2), lambda x: F.avg_pool2d(x, 2), (IMG,)),
+        "max_pool2d_uneven": (lambda x: nn.max_pool2d(x, 4), lambda x: F.max_pool2d(x, 4), (IMG,)),
+        "avg_pool2d_3x2": (
+            lambda x: nn.avg_pool2d(x, (3, 2)),
+            lambda x: F.avg_pool2d(x, (3, 2)),
+            (IMG,),
+        ),
         "avg_pool2d_pad_exclude": (
             lambda x: nn.avg_pool2d(x, 3, 2, 1, count_include_pad=False),
             lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False),

@@ -3,9 +3,9 @@
 A convolution is a sum over the kernel's positions: for each offset (i, j) take the strided
 slice of the padded input that the offset sees, and contract its channels with the kernel's
 column at (i, j). Written that way it is a handful of large NumPy operations (slices, one
-``stack``, one ``einsum``), and derivlab differentiates it like any other code: the input's
-gradient comes out as a transposed (flipped) convolution and the kernel's as a correlation of
-input and output gradient, without a rule of its own.
+``stack``, one matrix product: the "im2col" layout), and derivlab differentiates it like any
+other code: the input's gradient comes out as a transposed (flipped) convolution and the
+kernel's as a correlation of input and output gradient, without a rule of its own.
 """
 
 from __future__ import annotations
@@ -88,17 +88,21 @@ def _conv(x, weight, bias, stride, padding, dilation, groups, nd, who):  # noqa:
             f"{np.shape(weight)} do not fit: weight must be (C_out, C_in/groups, kernel…) with "
             "C_in and C_out divisible by groups."
         )
-    patches, _ = _windows(_pad(x, padding), kernel, stride, dilation, who)
-    # patches: (N, C_in, *out, K) with K = prod(kernel); weight as (C_out, C_in/groups, K)
-    w = np.reshape(weight, (c_out, c_in_g, -1))
-    spatial = "hw"[:nd] if nd == 2 else "l"
-    parts = []
+    patches, out = _windows(_pad(x, padding), kernel, stride, dilation, who)
+    # patches (N, C_in, *out, K), K = prod(kernel): move the channels next to K and multiply by
+    # the weight as a (C_in/groups · K, C_out) matrix, one BLAS product per group
+    n, k = np.shape(x)[0], int(np.prod(kernel))
+    rows = np.moveaxis(patches, 1, -2)  # (N, *out, C_in, K)
     per_out = c_out // groups
+    parts = []
     for g in range(groups):
-        p = patches[:, g * c_in_g : (g + 1) * c_in_g]
-        wg = w[g * per_out : (g + 1) * per_out]
-        parts.append(np.einsum(f"nc{spatial}k,ock->no{spatial}", p, wg))
-    out = parts[0] if groups == 1 else np.concatenate(parts, axis=1)
+        p = rows[..., g * c_in_g : (g + 1) * c_in_g, :]
+        p = np.reshape(p, (-1, c_in_g * k))
+        wg = np.reshape(weight[g * per_out : (g + 1) * per_out], (per_out, c_in_g * k))
+        parts.append(p @ wg.T)  # (N · prod(out), C_out/groups)
+    flat = parts[0] if groups == 1 else np.concatenate(parts, axis=-1)
+    result = np.reshape(flat, (n, *out, c_out))
+    out = np.moveaxis(result, -1, 1)  # (N, C_out, *out)
     if bias is not None:
         if np.shape(bias) != (c_out,):
             raise ValueError(f"{who}: bias must have shape ({c_out},), got {np.shape(bias)}.")
@@ -173,6 +177,17 @@ def _pool_args(x, kernel_size, stride, padding, who):  # noqa: ANN001
     return kernel, stride, padding
 
 
+def _tiles(x: Array, kernel: tuple) -> Array | None:
+    """Non-overlapping windows as two extra axes, (…, H/kh, kh, W/kw, kw), by a reshape."""
+    *lead, h, w = np.shape(x)
+    (kh, kw), (ho, wo) = kernel, (h // kernel[0], w // kernel[1])
+    if ho == 0 or wo == 0:
+        return None
+    if (h, w) != (ho * kh, wo * kw):
+        x = x[..., : ho * kh, : wo * kw]  # the rows and columns no window reaches
+    return np.reshape(x, (*lead, ho, kh, wo, kw))
+
+
 def max_pool2d(
     input: Array,
     kernel_size: Any,
@@ -201,6 +216,10 @@ def max_pool2d(
         )
     kernel, stride, padding = _pool_args(input, kernel_size, stride, padding, "max_pool2d")
     dilation = _tuple(dilation, 2, "dilation", "max_pool2d")
+    if stride == kernel and dilation == (1, 1) and not any(padding):
+        tiles = _tiles(input, kernel)  # the common case: one reshape and one reduction
+        if tiles is not None:
+            return np.max(tiles, axis=(-3, -1))
     x = input
     if any(padding):
         inside = np.zeros(np.shape(input))
@@ -235,6 +254,9 @@ def avg_pool2d(
     if ceil_mode:
         raise NotImplementedError("avg_pool2d: ceil_mode is not supported; pad the input.")
     kernel, stride, padding = _pool_args(input, kernel_size, stride, padding, "avg_pool2d")
+    if stride == kernel and not any(padding) and (tiles := _tiles(input, kernel)) is not None:
+        total = np.sum(tiles, axis=(-3, -1))
+        return total / (divisor_override or kernel[0] * kernel[1])
     windows, _ = _windows(_pad(input, padding), kernel, stride, (1, 1), "avg_pool2d")
     total = np.sum(windows, axis=-1)
     if divisor_override is not None:
