@@ -39,13 +39,16 @@ class Primitive:
             holds ``None`` for operands that are constant in this trace.
         vjp: ``vjp(i, g, ans, *primals, **params)`` -> cotangent of operand ``i`` given the output
             cotangent ``g``. Both rules are written with NumPy calls, so they are differentiable.
+        vjp_all: optionally, ``vjp_all(g, ans, *primals, **params)`` -> every operand's
+            cotangent at once (a list), for rows with many operands (``concatenate``): the sweep
+            then calls the rule once per node instead of once per operand.
         sympy: the SymPy counterpart used by :mod:`derivlab.symbolic` (elementwise rows), or None.
         torch: the name of the ``torch`` function that the tests use as an oracle, or None.
         domain: where the tests sample inputs (``"real"``, ``"positive"``, ``"unit"``, ...).
         kink: the convention at a non-differentiable point, stated for the docs (or None).
     """
 
-    __slots__ = ("name", "impl", "jvp", "vjp", "sympy", "torch", "domain", "kink", "nin")
+    __slots__ = ("name", "impl", "jvp", "vjp", "sympy", "torch", "domain", "kink", "nin", "vjp_all")
 
     def __init__(
         self,
@@ -59,6 +62,7 @@ class Primitive:
         domain: str = "real",
         kink: str | None = None,
         nin: int | None = None,
+        vjp_all: Callable[..., Any] | None = None,
     ) -> None:
         self.name = name
         self.impl = impl
@@ -69,6 +73,7 @@ class Primitive:
         self.domain = domain
         self.kink = kink
         self.nin = nin
+        self.vjp_all = vjp_all
 
     def __repr__(self) -> str:
         return f"Primitive({self.name!r})"
@@ -354,22 +359,72 @@ def backward(seeds: Sequence[tuple[ReverseBox, Any]], trace: ReverseTrace) -> di
 
 def _sweep(seeds: Sequence[tuple[ReverseBox, Any]], trace: ReverseTrace) -> dict[int, Any]:
     cts: dict[int, Any] = {}
+    owned: set[int] = set()  # cotangents this sweep allocated itself, safe to add into in place
     for box, g in seeds:
         key = id(box)
         cts[key] = cts[key] + g if key in cts else g
     # reverse creation order is a reverse topological order (see ReverseTrace); the loop is
     # iterative, so a 100,000-op chain needs no recursion
     for node in reversed(trace.tape):
-        g = cts.pop(id(node), None)
+        key = id(node)
+        g = cts.pop(key, None)
         if g is None:
             continue
+        owned.discard(key)  # handed to the rules now, which may pass it on unchanged
         prim = node.prim
+        every = None
+        if prim.vjp_all is not None:  # one call for all operands
+            every = prim.vjp_all(g, node.value, *node.primals, **node.params)
         for parent, i in node.parents:
-            # chain rule: add g · ∂node/∂parent to the parent's cotangent
-            c = prim.vjp(i, g, node.value, *node.primals, **node.params)
             key = id(parent)
-            cts[key] = cts[key] + c if key in cts else c
+            if prim.name == "getitem" and type(g) is np.ndarray:
+                # the adjoint of x[index], added straight into x's cotangent: no dense zero
+                # array per slice (a loop over 8,192 windows would allocate 8,192 of them)
+                _scatter_add(cts, owned, key, node.primals[0], node.params["index"], g)
+                continue
+            # chain rule: add g · ∂node/∂parent to the parent's cotangent
+            if every is not None:
+                c = every[i]
+            else:
+                c = prim.vjp(i, g, node.value, *node.primals, **node.params)
+            if key not in cts:
+                cts[key] = c
+            elif key in owned and type(c) is np.ndarray and c.dtype == cts[key].dtype:
+                cts[key] += c
+            else:
+                cts[key] = cts[key] + c
+                owned.discard(key)
     return cts
+
+
+def _scatter_add(cts: dict, owned: set, key: int, x: Any, index: Any, g: np.ndarray) -> None:
+    buf = cts.get(key)
+    if key not in owned:
+        dtype = np.result_type(np.result_type(strip(x)), g.dtype)
+        if buf is None:
+            buf = np.zeros(np.shape(strip(x)), dtype)
+        elif isinstance(buf, Box):  # a cotangent of an enclosing trace: add the usual way
+            cts[key] = buf + _scattered(np.zeros(np.shape(strip(x)), dtype), index, g)
+            return
+        else:
+            buf = np.array(buf, dtype=dtype)
+        cts[key] = buf
+        owned.add(key)
+    _scattered(buf, index, g)
+
+
+def _scattered(buf: np.ndarray, index: Any, g: np.ndarray) -> np.ndarray:
+    if basic_index(index):
+        buf[index] += g  # slices and integers never name an entry twice
+    else:
+        np.add.at(buf, index, g)  # repeated integer indices accumulate
+    return buf
+
+
+def basic_index(index: Any) -> bool:
+    """Whether ``x[index]`` uses only slices, integers, None and Ellipsis (no entry twice)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts)
 
 
 # ---- error messages that point at the user's line ----

@@ -352,3 +352,39 @@ def test_reverse_mode_of_vector_dot_vector() -> None:
     assert_close(ga, b, rtol=0, atol=0)
     assert_close(gb, a, rtol=0, atol=0)
     assert_close(dl.grad(lambda a: np.dot(a, b))(a), b, rtol=0, atol=0)
+
+
+# ---- the sweep's in-place accumulation (indexing adjoints) and one-call concatenate ----
+
+
+def test_slices_accumulate_into_one_buffer_exactly() -> None:
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal(40), rng.standard_normal(5)
+
+    def windows(x: Any) -> Any:  # a naive loop convolution: 36 overlapping slices, stacked
+        return np.sum(np.stack([np.sum(x[i : i + 5] * w) for i in range(36)]) ** 2)
+
+    dense = np.stack([np.eye(40)[i : i + 5].T @ w for i in range(36)], axis=1)  # ∂y_i/∂x
+    y = dense.T @ x
+    assert_close(dl.grad(windows)(x), dense @ (2 * y), rtol=1e-12)
+    # the same with integer-array indices that repeat an entry, and with x reused whole
+    idx = np.array([0, 3, 3, 3, 7])
+    g = dl.grad(lambda x: np.sum(x[idx] * w) + np.sum(x[2:9] ** 2) + np.sum(x))(x)
+    expect = np.ones(40)
+    np.add.at(expect, idx, w)
+    expect[2:9] += 2 * x[2:9]
+    assert_close(g, expect, rtol=1e-13)
+    # iterating over a vector: every element is a slice of it
+    assert_close(dl.grad(lambda x: sum(v * v for v in x))(x), 2 * x, rtol=1e-13)
+
+    # second order through the same code paths (the buffer meets boxes of the outer trace)
+    def f(x: Any) -> Any:
+        return np.sum(x[idx] ** 2) + np.sum(x[1:4] * x[2:5])
+
+    assert_close(dl.hessian(f)(x[:10]), dl.jacfwd(dl.jacfwd(f))(x[:10]), rtol=1e-12)
+
+
+def test_concatenate_of_many_pieces() -> None:
+    x = np.linspace(0.0, 1.0, 300)
+    g = dl.grad(lambda x: np.sum(np.concatenate([x[i : i + 1] * i for i in range(300)]) ** 2))(x)
+    assert_close(g, 2 * np.arange(300.0) ** 2 * x, rtol=1e-12)
