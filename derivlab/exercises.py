@@ -164,7 +164,9 @@ def _compare(answer: Any, expected: Any, *, rtol: float, atol: float, points: tu
         _compare_sympy(answer, expected, rtol=rtol, atol=atol, points=points)
     elif callable(expected):
         _compare_callable(answer, expected, rtol=rtol, atol=atol, points=points)
-    elif isinstance(expected, (tuple, list)) and not _is_numeric(expected):
+    elif isinstance(expected, (tuple, list)) and (
+        not _is_numeric(expected) or _unlike_sequence(answer, expected)
+    ):
         _compare_sequence(answer, expected, rtol=rtol, atol=atol, points=points)
     elif _is_numeric(expected):
         _compare_numbers(answer, expected, rtol=rtol, atol=atol)
@@ -185,6 +187,15 @@ def _is_numeric(value: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return array.dtype.kind in "biufc"
+
+
+def _unlike_sequence(answer: Any, expected: Sequence) -> bool:
+    """A tuple or list answer that is ragged, or shaped unlike a numeric tuple/list expected
+    (e.g. shapes ((5, 3), (4, 4, 4)) against ((5, 5, 3), (4, 4, 4))): compare entry by entry,
+    so the message names the entry, not a failed conversion to an array."""
+    if not isinstance(answer, (tuple, list)):
+        return False
+    return not _is_numeric(answer) or np.shape(answer) != np.shape(expected)
 
 
 def _as_array(value: Any, what: str) -> np.ndarray:

@@ -71,6 +71,8 @@ CASES = [
     pytest.param((4.0, np.ones(3)), (4.0, np.ones(2)), {}, False, id="tuple-inner-shape"),
     pytest.param((4.0,), (4.0, np.ones(2)), {}, False, id="tuple-length"),
     pytest.param((4.0, ...), (4.0, np.ones(2)), {}, False, id="tuple-placeholder-inside"),
+    pytest.param(((5, 5, 3), (4, 4, 4)), ((5, 5, 3), (4, 4, 4)), {}, True, id="shapes"),
+    pytest.param(((5, 3), (4, 4, 4)), ((5, 5, 3), (4, 4, 4)), {}, False, id="shapes-ragged"),
     pytest.param({"w": 1.0, "b": 2.0}, {"b": 2.0, "w": 1.0}, {}, True, id="dict"),
     pytest.param({"w": 1.0}, {"b": 2.0, "w": 1.0}, {}, False, id="dict-missing-key"),
     pytest.param({"w": 1.0, "b": 3.0}, {"b": 2.0, "w": 1.0}, {}, False, id="dict-wrong-value"),
@@ -122,6 +124,12 @@ def test_wrong_callable_names_the_point_not_the_value():
 
 def test_wrong_array_names_the_shape():
     assert "shape (2,)" in check(np.zeros(3), np.zeros(2)).reason
+
+
+def test_wrong_tuple_of_shapes_names_the_entry():
+    # the likeliest wrong answer to exercise 4.3: a ragged tuple against a numeric one
+    reason = check(((5, 3), (4, 4, 4)), ((5, 5, 3), (4, 4, 4))).reason
+    assert reason == "entry 0: expected 3 entries, got 2"
 
 
 @pytest.mark.parametrize(
