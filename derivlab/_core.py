@@ -16,6 +16,8 @@ trace's boxes are treated as constants there: that is what makes perturbation co
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import os
 import sys
@@ -357,7 +359,29 @@ def backward(seeds: Sequence[tuple[ReverseBox, Any]], trace: ReverseTrace) -> di
     return _sweep(seeds, trace)
 
 
+@contextlib.contextmanager
+def gc_paused() -> Any:
+    """Pause Python's cyclic garbage collector while a tape grows or is swept.
+
+    A tape holds a few GC-tracked objects per operation, and every full collection scans all
+    of them, so on a 100,000-op program collections took about half the time. Reference
+    counting still frees everything as usual; only cycles wait for the collector to resume.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _sweep(seeds: Sequence[tuple[ReverseBox, Any]], trace: ReverseTrace) -> dict[int, Any]:
+    with gc_paused():
+        return _sweep_tape(seeds, trace)
+
+
+def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], trace: ReverseTrace) -> dict[int, Any]:
     cts: dict[int, Any] = {}
     owned: set[int] = set()  # cotangents this sweep allocated itself, safe to add into in place
     for box, g in seeds:
