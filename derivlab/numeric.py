@@ -501,11 +501,11 @@ def _stay_inside(probe: _Probe, stencil: Stencil, terms: list, h: np.ndarray) ->
         if not np.any(outside):
             break
         inside_at_x = probe.per_x(np.isfinite(probe(())))
-        fix = outside & inside_at_x & ((x + h / 2) - x == h / 2)
+        fix = outside & inside_at_x & (h / 2 >= np.spacing(np.abs(x)))
         if not np.any(fix):
             break
         moved = moved | fix
-        probe.restep(0, np.where(fix, h / 2, h).astype(x.dtype))
+        probe.restep(0, np.where(fix, (x + h / 2) - x, h).astype(x.dtype))
         h = probe.steps[0]
     if not np.any(moved):
         return h
@@ -636,13 +636,15 @@ def _complex_step(f: Callable, x: np.ndarray, shift: np.ndarray, h: Any, check: 
 def _complex_checked(
     f: Callable, x: np.ndarray, h: np.ndarray, scale: Any, check: Callable, notes: _Notes
 ):
-    # Analytic f: Im f(x+ih)/h and Im f(x+ih/2)/(h/2) agree to O(h^2) -- (3/4) h^2 |f'''|/6,
-    # nothing at h = 1e-20 -- and to round-off. Where they do not, f is not analytic at x (a
-    # branch cut: the log or sqrt of a negative number) and the answer is NaN, as the
-    # real-valued methods would give there. The h^2 allowance keeps f' = 0 (x**3 at 0) apart
-    # from a branch cut, where the gap is ~ 1/h.
+    # Analytic f, real on the real axis: Im f(x+is)/s = f' - s^2 f'''/6 + ... is even in s, so
+    # at s = h and s = -h/2 it agrees to O(h^2) -- (3/4) h^2 |f'''|/6, nothing at h = 1e-20 --
+    # and to round-off. Where it does not, f is not analytic at x: a branch cut (the log or
+    # sqrt of a negative number: Im/s ~ pi/s), or an f whose complex version is not the
+    # analytic one (np.maximum compares complex numbers lexicographically). The answer is then
+    # NaN, as the real-valued methods would give at a cut. The h^2 allowance keeps f' = 0
+    # (x**3 at 0) apart from those, where the gap is ~ 1/h.
     value, size = _complex_step(f, x, h, h, check)
-    half, _ = _complex_step(f, x, h / 2, h / 2, check)
+    half, _ = _complex_step(f, x, -h / 2, -h / 2, check)
     eps = _eps(value.dtype)
     gap = np.abs(value - half)
     allow = 1e-6 * (np.abs(value) + np.abs(half) + size / scale) + 1e6 * (h / scale) ** 2 * (
@@ -652,11 +654,13 @@ def _complex_checked(
     if np.any(broken):
         notes.add(
             "not analytic",
-            "complex step: Im f(x+ih)/h depends on h, so f is not analytic at x (a branch cut, "
-            "e.g. log or sqrt of a negative number?); returning nan there.",
+            "complex step: Im f(x+ih)/h depends on h (or on its sign), so f is not analytic at x "
+            "(a branch cut, e.g. log or sqrt of a negative number? np.maximum or a comparison on "
+            "complex numbers?); returning nan there. Use method='central' or 'richardson'.",
         )
     # the truncation of the step h is 4/3 of the gap (it shrinks by 4 from h to h/2)
-    return np.where(broken, np.nan, value), 2 * gap + 4 * eps * np.abs(value)
+    error = np.where(broken, np.inf, 2 * gap + 4 * eps * np.abs(value))
+    return np.where(broken, np.nan, value), error
 
 
 def _trapezoid(values: list[np.ndarray], m: int, n: int):
@@ -1016,8 +1020,9 @@ def derivative(
     **Complex step**, ``n = 1``: :math:`f'(x)\approx \operatorname{Im} f(x+ih)/h` with
     :math:`h=10^{-20}\max(1,|x|)`. Nothing is subtracted, so no round-off is amplified, and the
     truncation :math:`h^2 f'''/6` is far below float resolution: any tiny h works. f must be
-    analytic and accept complex input. f is called at h and at h/2: for an analytic f the two
-    agree to round-off; where they do not (a branch cut) the result is nan, with a warning.
+    analytic and accept complex input. f is called at h and at -h/2: for an analytic f the two
+    quotients agree to round-off; where they do not (a branch cut, or a complex comparison as in
+    ``np.maximum``) the result is nan, with a warning.
 
     **Complex step**, ``n >= 2``: Cauchy's integral :math:`f^{(n)}(x) = \frac{n!}{2\pi r^n}
     \oint f(x+re^{it})e^{-int}\,dt`, by the trapezoidal rule on N = max(32, 4n) points of the

@@ -210,7 +210,7 @@ def test_complex_step_is_exact_to_round_off(expr, x0):
     est = numeric.derivative(f, x0, method="complex", full_output=True)
     assert abs(est.value - truth) <= 1e-15 * abs(truth)
     assert abs(est.value - truth) <= est.error <= 1e-14 * abs(truth)
-    assert est.nfev == 2  # at h and at h/2, to check that f is analytic
+    assert est.nfev == 2  # at h and at -h/2, to check that f is analytic
     # No subtraction happens, so any tiny step gives the same digits.
     tiny = numeric.derivative(f, x0, method="complex", h=1e-200)
     assert abs(tiny - truth) <= 1e-15 * abs(truth)
@@ -622,6 +622,14 @@ def test_a_kink_is_named_and_its_error_covers_both_sides(method):
     assert any(s.startswith("kink") for s in said)
 
 
+@pytest.mark.parametrize("method", ["central", "backward"])
+def test_second_derivative_next_to_a_domain_edge(method):
+    # log'' at 1e-8: the n = 2 stencil has to come much closer in than the n = 1 one.
+    est, said = run(numeric.derivative, np.log, 1e-8, n=2, method=method, full_output=True)
+    assert abs(est.value + 1e16) <= est.error <= 1e-4 * 1e16
+    assert any(s.startswith("domain edge") for s in said)
+
+
 def test_a_kink_away_from_zero_is_found_too():
     est, said = run(numeric.derivative, lambda t: np.maximum(t - 0.3, 0.0), 0.3, full_output=True)
     assert est.error >= 0.5 and any(s.startswith("kink") for s in said)
@@ -643,6 +651,15 @@ def test_smooth_functions_raise_no_alarm_and_are_bracketed(expr, x0, n, method):
     assert said == []
     assert abs(est.value - truth) <= 2 * est.error + 1e-300
     assert est.error <= 1e-3 * max(abs(truth), 1.0) * (50.0**n if "50" in str(expr) else 1.0)
+
+
+def test_complex_step_of_a_complex_comparison_is_not_analytic():
+    # np.maximum orders complex numbers lexicographically: Im f(x+ih)/h = 1 at the kink of
+    # max(x - 0.3, 0) with a tiny estimate, before; f(x - ih/2) exposes it.
+    est, said = run(numeric.derivative, lambda t: np.maximum(t - 0.3, 0.0), 0.3,
+                    method="complex", full_output=True)  # fmt: skip
+    assert np.isnan(est.value) and est.error == np.inf
+    assert any(s.startswith("not analytic") for s in said)
 
 
 def test_complex_step_where_the_derivative_is_zero():
