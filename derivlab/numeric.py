@@ -377,6 +377,7 @@ class _Probe:
         self.elementwise = elementwise and x.ndim > 0
         self.steps: dict[Hashable, np.ndarray] = {}
         self.cache: dict[tuple, np.ndarray] = {}
+        self.exactness: dict[tuple, np.ndarray] = {}
         self.shared = {} if shared is None else shared
         self.nfev = 0
         self.eps = _eps(x.dtype)
@@ -393,13 +394,15 @@ class _Probe:
         # a new step along d: forget the values at the old points (f(x) itself stays valid)
         self.steps[d] = step
         self.cache = {k: v for k, v in self.cache.items() if all(dd != d for dd, _ in k)}
+        self.exactness = {}
 
     def exact(self, key: tuple) -> np.ndarray:
-        # whether x + sum_d c_d step_d is computed without rounding
-        offset = sum((c * self.steps[d] for d, c in self.normal(key)), np.zeros(self.x.shape))
-        if not np.ndim(offset) and self.x.ndim:
-            offset = np.full(self.x.shape, offset)
-        return (self.x + offset) - self.x == offset
+        # whether x + sum_d c_d step_d is computed without rounding (cached with the value)
+        key = self.normal(key)
+        if key not in self.exactness:
+            offset = sum((c * self.steps[d] for d, c in key), np.zeros(self.x.shape))
+            self.exactness[key] = (self.x + offset) - self.x == offset
+        return self.exactness[key]
 
     def per_x(self, mask: np.ndarray) -> np.ndarray:
         # a mask over f's output, reduced to one flag per element of x
