@@ -680,7 +680,15 @@ def _trapezoid(values: list[np.ndarray], m: int, n: int):
     return coef, mean, size
 
 
-def _contour(f: Callable, x: np.ndarray, n: int, check: Callable, notes: _Notes, per_x: Callable):
+def _contour(
+    f: Callable,
+    x: np.ndarray,
+    n: int,
+    check: Callable,
+    notes: _Notes,
+    per_x: Callable,
+    radius: Any = None,
+):
     r"""f^(n)(x) from Cauchy's integral on a circle of radius r: (value, error, r, calls).
 
     f^(n)(x) = n!/(2 pi r^n) \oint f(x + r e^{it}) e^{-int} dt, by the trapezoidal rule on N
@@ -696,7 +704,7 @@ def _contour(f: Callable, x: np.ndarray, n: int, check: Callable, notes: _Notes,
     unit = np.exp(2j * np.pi * np.arange(big // 2 + 1) / big)
     f0 = np.asarray(f(x if x.ndim else x[()]))
     calls = 1
-    r = np.ones(x.shape)
+    r = np.ones(x.shape) if radius is None else np.asarray(radius, np.float64) * np.ones(x.shape)
     value = error = None
     done = np.zeros(x.shape, bool)
     for _ in range(24):
@@ -946,7 +954,7 @@ def _derivative(
             probe.nfev += 1
         return value, error, step
     if method == "complex":
-        value, error, radius, calls = _contour(f, x, n, check, notes, probe.per_x)
+        value, error, radius, calls = _contour(f, x, n, check, notes, probe.per_x, step)
         probe.nfev += calls
         return value, error, radius
     if method == "richardson":
@@ -1068,7 +1076,8 @@ def derivative(
             f is evaluated in x's floating dtype, and the result has it.
         n: derivative order, a positive integer.
         method: ``"forward"``, ``"backward"``, ``"central"``, ``"complex"`` or ``"richardson"``.
-        h: the step (``richardson``: the first, widest step); ``None`` for the rule above.
+        h: the step (``richardson``: the first, widest step; ``complex`` with ``n >= 2``: the
+            first radius, 1 by default); ``None`` for the rules above.
         accuracy: order of accuracy p of the stencil (even for central and richardson).
         full_output: return an :class:`Estimate` with error estimate, step and call count.
 

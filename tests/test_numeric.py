@@ -706,6 +706,11 @@ def test_complex_step_near_a_singularity_shrinks_its_circle(expr, x0, n):
     assert est.h < 1
 
 
+def test_complex_step_of_higher_order_accepts_a_first_radius():
+    est = numeric.derivative(np.exp, 0.0, n=3, method="complex", h=0.5, full_output=True)
+    assert est.h == 0.5 and abs(est.value - 1.0) <= est.error <= 1e-12
+
+
 def test_complex_step_at_a_branch_point_says_so():
     est, said = run(numeric.derivative, np.sqrt, 0.0, n=2, method="complex", full_output=True)
     assert est.error == np.inf and any(s.startswith("not analytic") for s in said)
