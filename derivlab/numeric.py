@@ -563,26 +563,17 @@ def _kink(probe: _Probe, h: np.ndarray, coefs: Sequence[float]) -> np.ndarray | 
     return np.where(kink, size[0], 0.0)
 
 
-def _fixed(
-    probe: _Probe, stencil: Stencil, h: np.ndarray, full: bool
-) -> tuple[np.ndarray, Any, np.ndarray]:
-    """A fixed stencil at step h: (value, error estimate or None, step used)."""
-    n, p, x = stencil.n, stencil.accuracy, probe.x
-    probe.restep(0, h)
-    terms = _terms([stencil], [0])
-    h = _stay_inside(probe, stencil, terms, h)
-    hh = np.asarray(h, np.float64)
-    span, xabs = _width(terms) * hh, np.abs(x).astype(np.float64)
-    value, roundoff = _quotient(probe, terms, hh**n, span, xabs)
-    if not full:
-        return value, None, h
-    # The same quotient at h r and h r^2 (r = 1/2, or 2 where h/4 would be below the spacing
-    # of floats at x). In the asymptotic range D(h) - D(hr) ~ C h^p (1 - r^p) and the two
-    # differences have the ratio r^-p; round-off may blur both.
-    r = 0.5 if np.all((x + hh / 4) - x == hh / 4) else 2.0
+def _ladder(probe: _Probe, terms: list, value, roundoff, denom, span, xabs, n: int, p: int, r):
+    """The error of a quotient D(h), from D(h r) and D(h r^2): inf where they do not converge.
+
+    r = 1/2, or 2 where h/4 would be below the spacing of floats at x. In the asymptotic range
+    D(h) - D(hr) ~ C h^p (1 - r^p), and the two differences have the ratio r^-p; round-off may
+    blur both.
+    """
     quotients, noise = [value], [roundoff]
     for k in (1, 2):
-        q, rr = _quotient(probe, _shrunk(terms, r**k), (hh * r**k) ** n, span * r**k, xabs)
+        shrink = r**k
+        q, rr = _quotient(probe, _shrunk(terms, shrink), denom * shrink**n, span * shrink, xabs)
         quotients.append(q)
         noise.append(rr)
     d1, d2 = quotients[0] - quotients[1], quotients[1] - quotients[2]
@@ -599,6 +590,24 @@ def _fixed(
             "noisy, not smooth at x, or varies on a scale below h); its error is unknown (inf). "
             "Try method='richardson', or a larger h for a noisy f.",
         )
+    return error
+
+
+def _fixed(
+    probe: _Probe, stencil: Stencil, h: np.ndarray, full: bool
+) -> tuple[np.ndarray, Any, np.ndarray]:
+    """A fixed stencil at step h: (value, error estimate or None, step used)."""
+    n, p, x = stencil.n, stencil.accuracy, probe.x
+    probe.restep(0, h)
+    terms = _terms([stencil], [0])
+    h = _stay_inside(probe, stencil, terms, h)
+    hh = np.asarray(h, np.float64)
+    span, xabs = _width(terms) * hh, np.abs(x).astype(np.float64)
+    value, roundoff = _quotient(probe, terms, hh**n, span, xabs)
+    if not full:
+        return value, None, h
+    r = 0.5 if np.all((x + hh / 4) - x == hh / 4) else 2.0
+    error = _ladder(probe, terms, value, roundoff, hh**n, span, xabs, n, p, r)
     # one-sided slopes on both sides of x, at the same three steps
     gap = _kink(probe, hh, [1.0, r, r * r])
     if gap is not None and np.any(gap):
@@ -1325,8 +1334,8 @@ def _hessian_real(f: Callable, x: np.ndarray, method: str, step: Any, accuracy: 
                     value, roundoff = _quotient(probe, terms, denom, span, xabs)
                     error = None
                     if full:
-                        half, _ = _quotient(probe, _shrunk(terms, 0.5), denom / 4, span / 2, xabs)
-                        error = np.abs(value - half) / (1 - 2.0**-accuracy) + roundoff
+                        args = (denom, span, xabs, 2, accuracy, 0.5)
+                        error = _ladder(probe, terms, value, roundoff, *args)
             entries[i, j] = entries[j, i] = (value, error)
     return entries, probe.nfev, steps.reshape(shape)
 
@@ -1359,7 +1368,8 @@ def hessian(
         h: the step, a scalar or an array shaped like x; ``None`` for the default rule.
         accuracy: order of accuracy of the stencil.
         full_output: return an :class:`Estimate` whose ``error`` is shaped like the Hessian
-            (fixed stencils: from the steps h and h/2; richardson: the table's).
+            (fixed stencils: from the steps h, h/2 and h/4, as in :func:`derivative`, ``inf``
+            where they do not converge; richardson: the table's).
 
     Returns:
         An array, symmetric in its last two groups of axes (or an :class:`Estimate`).

@@ -860,3 +860,10 @@ def test_high_order_single_step_is_honest_and_richardson_is_accurate(expr, x0, n
     rich = numeric.derivative(f, x0, n=n, method="richardson", full_output=True)
     assert abs(rich.value - truth) <= rich.error <= 1e-6 * abs(truth)
     assert abs(rich.value - truth) < abs(central.value - truth)
+
+
+def test_hessian_estimate_is_inf_where_the_quotients_diverge():
+    # |v| has no second derivative at 0: the second differences grow like 1/h.
+    hess, said = run(numeric.hessian, lambda v: np.sum(np.abs(v)), np.zeros(2), full_output=True)
+    assert np.all(np.isinf(np.diag(hess.error)))
+    assert any(s.startswith("noise") for s in said)
