@@ -753,8 +753,9 @@ def _contour(
 # Calls of f allowed per entry, numdifftools' default: 15 steps of the two-point pair (+ centre),
 # and 15 steps of the four-point cross for a mixed second derivative.
 _BUDGET_LINE, _BUDGET_CROSS = 31, 60
-# h_0 = _START * s. An odd numerator over 2^20 keeps the steps exact in binary but away from
-# simple fractions such as 1/8, at which a wave like sin(8 pi x) would be aliased and look flat.
+# h_0 = _START (f's length scale taken to be 1). An odd numerator over 2^20 keeps the steps
+# exact in binary but away from simple fractions such as 1/8, at which a wave like sin(8 pi x)
+# would be aliased and look flat.
 _START = 849347 / 2**20
 _AHEAD = 1  # rows beyond an entry that must also pass the trust test
 _AGREE = 2.0  # entries agree when their distance is below this times their two error bars
