@@ -567,8 +567,11 @@ def _ladder(probe: _Probe, terms: list, value, roundoff, denom, span, xabs, n: i
     """The error of a quotient D(h), from D(h r) and D(h r^2): inf where they do not converge.
 
     r = 1/2, or 2 where h/4 would be below the spacing of floats at x. In the asymptotic range
-    D(h) - D(hr) ~ C h^p (1 - r^p), and the two differences have the ratio r^-p; round-off may
-    blur both.
+    D(h) - D(hr) ~ C h^p (1 - r^p): the difference of the narrower pair of steps is that of the
+    wider pair over 2^p. The test asks only that it be at most twice that (or round-off): a
+    quotient that is not converging -- noise growing like h^-n, a wave aliased by the step, a
+    kink -- fails it, while a smaller one (round-off of f's own evaluation, which can exceed
+    eps |f| when f computes sin(w x) at large w x) does not make a good answer look bad.
     """
     quotients, noise = [value], [roundoff]
     for k in (1, 2):
@@ -578,10 +581,18 @@ def _ladder(probe: _Probe, terms: list, value, roundoff, denom, span, xabs, n: i
         noise.append(rr)
     d1, d2 = quotients[0] - quotients[1], quotients[1] - quotients[2]
     n1, n2 = _SAFETY * (noise[0] + noise[1]), _SAFETY * (noise[1] + noise[2])
-    expect = r**-p
+    # (wide, narrow): the difference between the wider steps, and the one between the narrower
+    wide, narrow, n_wide, n_narrow = (d1, d2, n1, n2) if r < 1 else (d2, d1, n2, n1)
     with np.errstate(invalid="ignore"):
-        converging = np.abs(d1 - expect * d2) <= 0.5 * np.abs(expect * d2) + n1 + expect * n2
-    error = np.abs(d1) / abs(1 - r**p) + roundoff
+        converging = np.abs(narrow) <= (2 * np.abs(wide) + n_wide) / 2**p + n_narrow
+    error = np.abs(d1) / abs(1 - r**p) + _SAFETY * roundoff
+    # Near a zero of f its own rounding can exceed eps |f| (sin(w x) at w x ~ pi), and the
+    # differences then wobble at a level far below the answer: three quotients that agree to
+    # sqrt(eps) of it are taken at their word, with twice their spread as the error.
+    spread = np.maximum(np.abs(d1), np.abs(d2))
+    calm = spread <= np.sqrt(probe.eps) * np.abs(value)
+    error = np.where(converging | ~calm, error, 2 * spread / abs(1 - r**p) + _SAFETY * roundoff)
+    converging = converging | calm
     if not np.all(converging[np.isfinite(value)]):
         error = np.where(converging, error, np.inf)
         probe.notes.add(

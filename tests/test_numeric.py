@@ -867,3 +867,30 @@ def test_hessian_estimate_is_inf_where_the_quotients_diverge():
     hess, said = run(numeric.hessian, lambda v: np.sum(np.abs(v)), np.zeros(2), full_output=True)
     assert np.all(np.isinf(np.diag(hess.error)))
     assert any(s.startswith("noise") for s in said)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    family=st.sampled_from(sorted(FAMILIES)),
+    log_rate=st.floats(np.log(0.1), np.log(200.0)),
+    x0=st.floats(-3, 3),
+    method=st.sampled_from(["forward", "backward", "central", "richardson"]),
+)
+def test_an_estimate_that_says_small_is_right(family, log_rate, x0, method):
+    # Never confidently wrong: whatever f's scale, the estimate brackets the true error, or it
+    # is inf and a NumericWarning says why.
+    f, df = FAMILIES[family]
+    w = float(np.exp(log_rate))
+    est, said = run(numeric.derivative, lambda t: f(w, t), x0, method=method, full_output=True)
+    error = abs(est.value - df(w, x0))
+    if np.isfinite(est.error):
+        assert error <= 2 * est.error + 1e-14 * w
+    else:
+        assert said
+
+
+def test_a_quotient_that_diverges_as_h_shrinks_is_caught_when_the_ladder_goes_up():
+    # At x = 1e-8, h/4 is not exact, so the check uses 2h and 4h; forward log'' there grows
+    # like 1/h^2 as h shrinks, which seen from the wider steps looks like convergence.
+    est, said = run(numeric.derivative, np.log, 1e-8, n=2, method="forward", full_output=True)
+    assert est.error == np.inf and any(s.startswith("noise") for s in said)
