@@ -1003,6 +1003,11 @@ def _derivative(
         return _fixed(probe, stencil, _exact_step(x, step), full)
 
 
+def _step_dtype(x: np.ndarray, method: str) -> Any:
+    # the complex step's 1e-20 is below float16's range: its steps are at least float32
+    return np.result_type(x.dtype, np.float32) if method == "complex" else x.dtype
+
+
 def _cast(value: Any, dtype: Any) -> Any:
     # results in x's dtype (float32 in, float32 out); errors stay float64 (they may be inf)
     value = np.asarray(value)
@@ -1136,7 +1141,9 @@ def derivative(
     value = _cast(value, x_arr.dtype)
     if not full_output:
         return value
-    return Estimate(value, np.asarray(error)[()], _cast(step, x_arr.dtype), probe.nfev, method)
+    error = np.asarray(error, np.float64)[()]
+    return Estimate(value, error, _cast(step, _step_dtype(x_arr, method)),
+                    probe.nfev, method)  # fmt: skip
 
 
 # ---- many variables: gradient, jacobian, hessian ----
@@ -1202,7 +1209,9 @@ def _result(value, errors, steps, calls, method, dtype, full):
     value = _cast(value, dtype)
     if not full:
         return value
-    return Estimate(value, np.asarray(errors)[()], _cast(steps, dtype), calls, method)
+    step_dtype = np.result_type(dtype, np.float32) if method == "complex" else dtype
+    error = np.asarray(errors, np.float64)[()]
+    return Estimate(value, error, _cast(steps, step_dtype), calls, method)
 
 
 def gradient(
