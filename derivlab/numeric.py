@@ -1067,7 +1067,7 @@ def derivative(
     R > r the rule converges like :math:`(r/R)^N`, and since nothing small is subtracted the
     round-off is only :math:`\varepsilon\, n!\, \overline{|f|}/r^n`: about :math:`10^{-15}`
     relative for ``exp``, ``sin`` or ``x**3`` at r = 1, a few digits less where a singularity
-    forces a small circle (``log''''`` at 0.5: r = 1/16, ~1e-12). Two checks per circle -- the
+    forces a small circle (``log''''`` at 0.5: r = 1/16, ~3e-13). Two checks per circle -- the
     rule on N/2 points must agree, and the mean of f on the circle must equal f(x), which a pole
     or branch cut inside breaks -- else r shrinks by 4 (17 more calls). The estimate is the
     N/2-point rule's distance plus that round-off.
