@@ -10,14 +10,22 @@ relative error against SymPy (30 digits), the number of calls of f and the media
 derivlab's central, complex-step and Richardson derivatives and of numdifftools' default
 ``nd.Derivative`` (and, for many variables, ``nd.Gradient`` and ``nd.Hessian``). All timings are
 medians over repeats in this one process.
+
+A last table takes the cases where finite differences lie (issue 14): a large x, a point next to
+a domain edge, a noisy f and a kink. For every method it prints the relative error, the relative
+error estimate, whether the estimate brackets the true error (for a kink: covers both one-sided
+slopes), and the warning derivlab raised. A method passes a case when its estimate brackets the
+error, or when it flags the case (an ``inf`` estimate, or a warning naming the cause).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import platform
 import statistics
 import time
+import warnings
 from collections.abc import Callable
 
 import numdifftools as nd
@@ -103,9 +111,6 @@ def table_one_variable(n: int, methods: dict, repeats: int) -> dict:
             floor = abs(formula(x0) - truth) / abs(truth)
             cells = [f"{floor:.1e}"]
             for name, run in methods.items():
-                if name.startswith("complex") and n > 1:
-                    cells.append("-")
-                    continue
                 rel, calls, secs = measure(run, f, x0, truth, repeats)
                 cells.append(f"{rel:.1e} ({calls})")
                 worst = summary[name]["worst"]
@@ -173,6 +178,88 @@ def table_many_variables(repeats: int) -> None:
         print(f"| {what} | {name} | {rel:.1e} | {counter.calls} | {1e3 * secs:.2f} ms |")
 
 
+# ---- where finite differences lie ----
+
+
+def noisy_sin(seed: int) -> Callable:
+    rng = np.random.default_rng(seed)
+    return lambda t: np.sin(t) + 1e-5 * rng.standard_normal(np.shape(t))
+
+
+# (label, f, x, n, exact derivative or None where it does not exist, one-sided slopes at a kink)
+HARD = [
+    ("sin x, x = 1e8", np.sin, 1e8, 1, math.cos(1e8), None),
+    ("sin² x, x = 1e4", lambda t: np.sin(t) ** 2, 1e4, 2, 2 * math.cos(2e4), None),
+    ("log x, x = 1e-8", np.log, 1e-8, 1, 1e8, None),
+    ("sqrt x, x = 1e-8", np.sqrt, 1e-8, 1, 0.5e4, None),
+    ("log x, x = 1e-8", np.log, 1e-8, 2, -1e16, None),
+    ("sin x + 1e-5 N(0,1)", "noisy", 0.7, 1, math.cos(0.7), None),
+    ("sin x + 1e-5 N(0,1)", "noisy", 0.7, 2, -math.sin(0.7), None),
+    ("abs x, x = 0", np.abs, 0.0, 1, None, (-1.0, 1.0)),
+    ("abs x, x = 0", np.abs, 0.0, 2, None, None),
+    ("max(x - 0.3, 0), x = 0.3", lambda t: np.maximum(t - 0.3, 0.0), 0.3, 1, None, (0.0, 1.0)),
+]
+
+
+def judge(value, error, truth, sides, flagged) -> str:
+    """'yes' (the estimate brackets the error), 'flagged', or 'NO' (confidently wrong)."""
+    if sides is not None:
+        covered = all(abs(value - s) <= error for s in sides)
+    elif truth is None:
+        covered = not np.isfinite(error)
+    else:
+        covered = abs(value - truth) <= error
+    if covered and np.isfinite(error):
+        return "yes"
+    return "flagged" if flagged or not np.isfinite(error) else "NO"
+
+
+def table_hard_cases() -> dict:
+    print("\n### where finite differences lie: rel. error / rel. estimate, brackets?, warning\n")
+    print("Relative to |f^(n)| (to 1 at a kink). 'yes': the estimate brackets the true error;")
+    print("'flagged': an inf estimate or a warning names the trouble; 'NO': confidently wrong.\n")
+    methods = ["forward", "backward", "central", "richardson", "complex"]
+    print("| case | n | " + " | ".join(f"derivlab {m}" for m in methods) + " | numdifftools |")
+    print("|---|---|" + "---|" * (len(methods) + 1))
+    tally = {name: [0, 0] for name in methods + ["numdifftools"]}  # [passed, cases]
+    for label, f, x0, n, truth, sides in HARD:
+        scale = abs(truth) if truth else 1.0
+        cells = []
+        for method in methods + ["numdifftools"]:
+            g = noisy_sin(14) if f == "noisy" else f
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    if method == "numdifftools":
+                        res = nd.Derivative(g, n=n, full_output=True)(x0)
+                        value, error = float(res.estimate), float(res.error_estimate)
+                    else:
+                        est = numeric.derivative(g, x0, n=n, method=method, full_output=True)
+                        value, error = float(est.value), float(est.error)
+                except (TypeError, ValueError) as exc:
+                    cells.append(f"error: {type(exc).__name__}")
+                    tally[method][0] += 1
+                    tally[method][1] += 1
+                    continue
+            causes = sorted(
+                {
+                    str(w.message).split(":")[0]
+                    for w in caught
+                    if w.category is numeric.NumericWarning
+                }
+            )
+            verdict = judge(value, error, truth, sides, bool(causes))
+            tally[method][0] += verdict != "NO"
+            tally[method][1] += 1
+            rel = abs(value - truth) / scale if truth is not None else abs(value)
+            note = f" ({', '.join(causes)})" if causes else ""
+            cells.append(f"{rel:.1e} / {error / scale:.1e}, {verdict}{note}")
+        print(f"| {label} | {n} | " + " | ".join(cells) + " |")
+    print("\nnever confidently wrong (cases passed / cases): " + ", ".join(
+        f"{name} {p}/{c}" for name, (p, c) in tally.items()))  # fmt: skip
+    return tally
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
@@ -190,11 +277,13 @@ def main() -> None:
     summary = table_one_variable(1, first, args.repeats)
     second = {
         "derivlab central": derivlab_method("central", 2),
+        "derivlab complex": derivlab_method("complex", 2),
         "derivlab richardson": derivlab_method("richardson", 2),
         "numdifftools default": numdifftools_default(2),
     }
     table_one_variable(2, second, args.repeats)
     table_many_variables(args.repeats)
+    table_hard_cases()
 
     # ---- the targets of issue 2 ----
     rich, ndd, cplx = (summary[k] for k in ("derivlab richardson", "numdifftools default",
