@@ -9,6 +9,8 @@ Cases:
 2. a 120-op elementwise chain on a length-16 vector: value_and_grad against torch eager.
 3. time(value_and_grad)/time(f) on the MLP (the cheap gradient principle), beside the same
    ratio counted in flops by derivlab.cost, and hvp against grad.
+4. indexing-heavy code (a naive loop convolution over 8,192 windows) against HIPS autograd and
+   torch eager on the same code, and the cost per operation of long programs (1k to 100k ops).
 """
 
 from __future__ import annotations
@@ -221,12 +223,89 @@ def case_hvp(rows):
     return {"hvp / grad (target <= 4)": t["hvp"] / t["grad"]}
 
 
+# ---- case 4: indexing-heavy code and long programs (the tracer's own costs) ----
+
+
+def naive_conv(x, w, xp=np):
+    """A loop convolution as a beginner writes it: one small slice per output position."""
+    k = w.shape[0]
+    out = xp.stack([xp.sum(x[i : i + k] * w) for i in range(x.shape[0] - k + 1)])
+    return xp.sum(out**2)
+
+
+def case_indexing(rows):
+    rng_ = np.random.default_rng(5)
+    x, w = rng_.standard_normal(8192 + 8), rng_.standard_normal(9)
+    g = dl.grad(naive_conv)
+    candidates = {
+        "f alone (NumPy)": lambda: naive_conv(x, w),
+        "derivlab grad": lambda: g(x, w),
+        "torch eager forward+backward": _torch_grad(naive_conv, x, w),
+    }
+    if autograd is not None:
+        ag = autograd.grad(lambda v: naive_conv(v, w, xp=anp))
+        np.testing.assert_allclose(ag(x), g(x, w), rtol=1e-10)
+        candidates["HIPS autograd grad"] = lambda: ag(x)
+    t = race(candidates, number=1, rounds=5)
+    for name, seconds in t.items():
+        rows.append((f"naive conv, 8,192 windows: {name}", seconds, t["derivlab grad"] / seconds))
+    summary = {"naive conv grad / f (target <= 5)": t["derivlab grad"] / t["f alone (NumPy)"]}
+    if autograd is not None:
+        summary["naive conv HIPS autograd / derivlab"] = (
+            t["HIPS autograd grad"] / t["derivlab grad"]
+        )
+    summary["naive conv torch eager / derivlab"] = (
+        t["torch eager forward+backward"] / t["derivlab grad"]
+    )
+    return summary
+
+
+def _torch_grad(fn, x, w):
+    tw = torch.tensor(w)
+
+    class _TorchXp:
+        stack = staticmethod(torch.stack)
+        sum = staticmethod(torch.sum)
+
+    def run():
+        tx = torch.tensor(x, requires_grad=True)
+        fn(tx, tw, xp=_TorchXp).backward()
+        return tx.grad
+
+    return run
+
+
+def case_long_programs(rows):
+    """Cost per operation from 1,000 to 100,000 recorded operations: flat means no GC or
+    bookkeeping that grows with the tape."""
+
+    def chain(x, n):
+        for _ in range(n // 2):
+            x = x * 0.999 + 0.001
+        return np.sum(x)
+
+    x = np.ones(4)
+    summary = {}
+    per_op = {}
+    for n in (1_000, 10_000, 100_000):
+        vg = dl.value_and_grad(chain)
+        runs = {"f": lambda n=n: chain(x, n), "vg": lambda n=n, vg=vg: vg(x, n)}
+        t = race(runs, number=1, rounds=5)
+        per_op[n] = t["vg"] / n
+        rows.append((f"{n:,}-op chain: value_and_grad", t["vg"], t["vg"] / t["f"]))
+        summary[f"{n:,}-op chain: value_and_grad / f"] = t["vg"] / t["f"]
+    summary["per-op cost at 100,000 / at 1,000 (target ~1)"] = per_op[100_000] / per_op[1_000]
+    return summary
+
+
 def main() -> None:
     rows: list[tuple[str, float, float]] = []
     summary: dict[str, float] = {}
     summary.update(case_mlp(rows))
     summary.update(case_chain(rows))
     summary.update(case_hvp(rows))
+    summary.update(case_indexing(rows))
+    summary.update(case_long_programs(rows))
     versions = (
         f"python {platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}, "
         f"autograd {'present' if autograd is not None else 'absent'}; one BLAS/torch thread; "
