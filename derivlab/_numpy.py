@@ -21,6 +21,7 @@ from derivlab._primitives import (
     ASTYPE,
     BROADCAST,
     CONCAT,
+    COPY,
     CUMSUM,
     DET,
     DIAGONAL,
@@ -36,10 +37,12 @@ from derivlab._primitives import (
     SUM,
     TRANSPOSE,
     UFUNCS,
+    _float_dtype,
     _register,
     _shape,
     _sqrt0_impl,
     _untake_impl,
+    as_dtype,
     unbroadcast,
 )
 
@@ -51,6 +54,7 @@ NONDIFF_UFUNCS = {
     np.sign, np.floor, np.ceil, np.rint, np.trunc, np.greater, np.greater_equal, np.less,
     np.less_equal, np.equal, np.not_equal, np.logical_and, np.logical_or, np.logical_not,
     np.logical_xor, np.isnan, np.isinf, np.isfinite, np.signbit, np.heaviside,
+    np.floor_divide,  # ⌊x/y⌋ is piecewise constant, like np.floor
 }  # fmt: skip
 
 # NumPy functions whose result does not depend differentiably on array values
@@ -60,6 +64,7 @@ NONDIFF_FUNCTIONS = {
     np.array_equal, np.round, np.around, np.result_type, np.iscomplexobj, np.isrealobj,
     np.any, np.all, np.count_nonzero, np.sign, np.isnan, np.isfinite, np.isinf,
     np.searchsorted, np.may_share_memory, np.shares_memory, np.sort_complex,
+    np.argpartition,
 }  # fmt: skip
 
 
@@ -102,10 +107,18 @@ def _reject(name: str, **unsupported: Any) -> None:
 # ---- NumPy functions: adapters onto rows, and composites written with rows ----
 
 
+def _with_dtype(a: Any, dtype: Any) -> Any:
+    """``a`` converted first when a reduction is asked for ``dtype=`` (NumPy accumulates in it)."""
+    return a if dtype is None else a.astype(dtype)
+
+
 @implements(np.sum)
 def _np_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=np._NoValue,
             where=np._NoValue):  # fmt: skip
     _reject("np.sum", out=out, initial=initial, where=where)
+    a = _with_dtype(a, dtype)
+    if not isinstance(a, Box):  # dtype= made it an integer: a constant
+        return np.sum(a, axis=axis, keepdims=keepdims)
     return bind(SUM, (a,), {"axis": _norm_axis(axis, np.ndim(a)), "keepdims": bool(keepdims)})
 
 
@@ -119,6 +132,7 @@ def _count(a: Any, axis: Any) -> int:
 @implements(np.mean)
 def _np_mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=np._NoValue):  # fmt: skip
     _reject("np.mean", out=out, where=where)
+    a = _with_dtype(a, dtype)
     return np.sum(a, axis=axis, keepdims=keepdims) / _count(a, axis)  # mean = sum / N
 
 
@@ -159,12 +173,18 @@ for _f in (np.min, np.amin):
 def _np_prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=np._NoValue,
              where=np._NoValue):  # fmt: skip
     _reject("np.prod", out=out, initial=initial, where=where)
+    a = _with_dtype(a, dtype)
+    if not isinstance(a, Box):
+        return np.prod(a, axis=axis, keepdims=keepdims)
     return bind(PROD, (a,), {"axis": _norm_axis(axis, np.ndim(a)), "keepdims": bool(keepdims)})
 
 
 @implements(np.cumsum)
 def _np_cumsum(a, axis=None, dtype=None, out=None):
     _reject("np.cumsum", out=out)
+    a = _with_dtype(a, dtype)
+    if not isinstance(a, Box):
+        return np.cumsum(a, axis=axis)
     if axis is None:
         a, axis = np.reshape(a, (-1,)), 0
     return bind(CUMSUM, (a,), {"axis": axis % np.ndim(a)})
@@ -331,14 +351,15 @@ def _where_impl(x: Any, y: Any, *, cond: np.ndarray) -> Any:
 
 def _where_jvp(tangents: list, ans: Any, x: Any, y: Any, *, cond: np.ndarray) -> Any:
     tx, ty = tangents
-    zero = np.zeros(np.shape(ans))
+    zero = np.zeros(np.shape(ans), dtype=_float_dtype(ans))
     out = np.where(cond, zero if tx is None else tx, zero if ty is None else ty)
-    return out
+    return as_dtype(out, _float_dtype(ans))
 
 
 def _where_vjp(i: int, g: Any, ans: Any, x: Any, y: Any, *, cond: np.ndarray) -> Any:
     picked = np.where(cond, g, 0.0) if i == 0 else np.where(cond, 0.0, g)
-    return unbroadcast(picked, _shape(x if i == 0 else y))
+    xi = x if i == 0 else y
+    return as_dtype(unbroadcast(picked, _shape(xi)), _float_dtype(xi))
 
 
 WHERE = _register(Primitive("where", _where_impl, _where_jvp, _where_vjp, torch="where", nin=2))
@@ -453,7 +474,30 @@ def _np_pad(array, pad_width, mode="constant", **kwargs):
 
 @implements(np.copy)
 def _np_copy(a, order="K", subok=False):
-    return a  # traced values are immutable, so a copy is the value itself
+    return bind(COPY, (a,), {})  # a new array, as NumPy's (the trace's values are never shared)
+
+
+@implements(np.nan_to_num)
+def _np_nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    # finite entries pass through (derivative 1); NaN and ±inf become constants (derivative 0)
+    plain = strip(x)
+    replaced = np.nan_to_num(plain, copy=True, nan=nan, posinf=posinf, neginf=neginf)
+    return np.where(np.isfinite(plain), x, replaced)
+
+
+@implements(np.real_if_close)
+def _np_real_if_close(a, tol=100):
+    return a  # traced values are real already
+
+
+@implements(np.real)
+def _np_real(val):
+    return val
+
+
+@implements(np.imag)
+def _np_imag(val):
+    return np.zeros(np.shape(val), np.result_type(strip(val)))  # a real value: 0, a constant
 
 
 @implements(np.linalg.norm)
@@ -493,6 +537,10 @@ def _np_slogdet(a):
 # ---- dispatch (called by Box.__array_ufunc__ / __array_function__) ----
 
 
+# np.sinc is a Python function rather than a ufunc; its row is an elementwise one all the same
+FUNCTIONS[np.sinc] = lambda x: bind(PRIMITIVES["sinc"], (x,), {})
+
+
 def _no_rule(what: str) -> NotImplementedError:
     return NotImplementedError(
         f"derivlab: no derivative rule for {what}. derivlab differentiates the NumPy functions "
@@ -517,6 +565,8 @@ def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) ->
     prim = UFUNCS.get(ufunc)
     if prim is None:
         raise _no_rule(f"np.{ufunc.__name__}")
+    for x in inputs:
+        _real(x, ufunc.__name__)
     if kwargs:
         raise NotImplementedError(
             f"derivlab: np.{ufunc.__name__} with keyword arguments {sorted(kwargs)} is not "
@@ -527,6 +577,12 @@ def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) ->
 
 def dispatch_function(func: Callable, args: tuple, kwargs: dict) -> Any:
     impl = FUNCTIONS.get(func)
+    for x in args:
+        if isinstance(x, (list, tuple)):
+            for v in x:
+                _real(v, func.__name__)
+        else:
+            _real(x, func.__name__)
     if impl is not None:
         return impl(*args, **kwargs)
     if func in NONDIFF_FUNCTIONS:
@@ -540,13 +596,50 @@ def dispatch_function(func: Callable, args: tuple, kwargs: dict) -> Any:
 
 def _bin(prim: Primitive, reflected: bool = False) -> Callable:
     if reflected:
-        return lambda self, other: bind(prim, (other, self), {})
-    return lambda self, other: bind(prim, (self, other), {})
+        return lambda self, other: bind(prim, (_real(other, prim.name), self), {})
+    return lambda self, other: bind(prim, (self, _real(other, prim.name)), {})
+
+
+def _is_complex(x: Any) -> bool:
+    if isinstance(x, complex):
+        return True
+    dtype = getattr(x, "dtype", None)
+    return dtype is not None and not isinstance(x, Box) and dtype.kind == "c"
+
+
+def _real(x: Any, name: str) -> Any:
+    """``x``, or a clear error when it is complex (derivlab differentiates real code only)."""
+    if _is_complex(x):
+        raise NotImplementedError(
+            f"derivlab: np.{name} of a traced value and a complex number ({x!r:.40}): complex "
+            "intermediates are not supported by derivlab's autodiff, so the result would be a "
+            "complex number (or a wrong derivative after .real / np.abs). Write the real "
+            "computation with real arrays (for x·(a+bj), carry a·x and b·x separately); for the "
+            "complex-step method use derivlab.numeric.derivative(f, x, method='complex')."
+        )
+    return x
+
+
+def _floordiv(self: Box, other: Any, reflected: bool = False) -> Any:
+    # ⌊x/y⌋ is piecewise constant: derivative 0 wherever it exists, like np.floor
+    a, b = (other, self) if reflected else (self, other)
+    _real(other, "floor_divide")
+    return np.floor_divide(strip(a), strip(b))
+
+
+def _round(self: Box, ndigits: int | None = None) -> Any:
+    # round(x) is np.round(x): piecewise constant, a plain array with derivative 0
+    return np.round(strip(self), ndigits or 0)
+
+
+def _divmod(self: Box, other: Any, reflected: bool = False) -> Any:
+    a, b = (other, self) if reflected else (self, other)
+    return np.floor_divide(strip(a), strip(b)), np.remainder(a, b)
 
 
 _ADD, _SUB, _MUL = PRIMITIVES["add"], PRIMITIVES["subtract"], PRIMITIVES["multiply"]
 _DIV, _POW, _MATMUL = PRIMITIVES["divide"], PRIMITIVES["power"], PRIMITIVES["matmul"]
-_NEG, _ABS = PRIMITIVES["negative"], PRIMITIVES["absolute"]
+_NEG, _ABS, _MOD = PRIMITIVES["negative"], PRIMITIVES["absolute"], PRIMITIVES["remainder"]
 
 Box.__add__, Box.__radd__ = _bin(_ADD), _bin(_ADD, True)
 Box.__sub__, Box.__rsub__ = _bin(_SUB), _bin(_SUB, True)
@@ -554,6 +647,14 @@ Box.__mul__, Box.__rmul__ = _bin(_MUL), _bin(_MUL, True)
 Box.__truediv__, Box.__rtruediv__ = _bin(_DIV), _bin(_DIV, True)
 Box.__pow__, Box.__rpow__ = _bin(_POW), _bin(_POW, True)
 Box.__matmul__, Box.__rmatmul__ = _bin(_MATMUL), _bin(_MATMUL, True)
+Box.__mod__, Box.__rmod__ = _bin(_MOD), _bin(_MOD, True)
+Box.__floordiv__ = lambda self, other: _floordiv(self, other)
+Box.__rfloordiv__ = lambda self, other: _floordiv(self, other, True)
+Box.__divmod__ = lambda self, other: _divmod(self, other)
+Box.__rdivmod__ = lambda self, other: _divmod(self, other, True)
+Box.__round__ = _round
+Box.real = property(lambda self: self)  # traced values are real
+Box.imag = property(lambda self: np.zeros(self.shape, self.dtype))
 Box.__neg__ = lambda self: bind(_NEG, (self,), {})
 Box.__pos__ = lambda self: self
 Box.__abs__ = lambda self: bind(_ABS, (self,), {})

@@ -278,6 +278,9 @@ STRUCTURAL: dict[str, list[Case]] = {
         _case("vector-b", np.linalg.solve, torch.linalg.solve, _spd_ish(3, 3), _a(3)),
         _case("matrix-b", np.linalg.solve, torch.linalg.solve, _spd_ish(3, 3), _a(3, 2)),
         _case("batched", np.linalg.solve, torch.linalg.solve, _spd_ish(2, 3, 3), _a(2, 3, 2)),
+        _case("batched-vector-b", np.linalg.solve, torch.linalg.solve, _spd_ish(2, 3, 3), _a(3)),
+        _case("broadcast-b", np.linalg.solve, torch.linalg.solve, _spd_ish(2, 3, 3), _a(3, 2)),
+        _case("broadcast-a", np.linalg.solve, torch.linalg.solve, _spd_ish(3, 3), _a(2, 3, 2)),
     ],
     "linalg.det": [
         _case("3x3", np.linalg.det, torch.linalg.det, _spd_ish(3, 3)),
@@ -307,6 +310,9 @@ STRUCTURAL: dict[str, list[Case]] = {
               lambda t: torch.nn.functional.pad(t, _PAD_TORCH), _a(3, 4)),
         _case("scalar-width", lambda x: np.pad(x, 1),
               lambda t: torch.nn.functional.pad(t, (1,) * 4), _a(2, 3)),
+    ],
+    "copy": [
+        _case("np.copy", lambda x: np.copy(x) * 2.0, lambda t: t.clone() * 2.0, _a(3, 2)),
     ],
     "where": [
         _case("both", lambda x, y: np.where(_COND, x, y),
@@ -521,6 +527,21 @@ COMPOSITES: dict[str, list[Case]] = {
     "where": [
         _case("scalar-branch", lambda x: np.where(_COND, 1.5, x),
               lambda x: torch.where(torch.as_tensor(_COND), 1.5, x), _a(3, 4)),
+    ],
+    "nan_to_num": [
+        _case("finite", np.nan_to_num, torch.nan_to_num, _a(3, 4)),
+        _case("nan-inf", lambda x: np.nan_to_num(x, nan=1.5, posinf=9.0),
+              lambda t: torch.nan_to_num(t, nan=1.5, posinf=9.0),
+              np.array([0.3, np.nan, np.inf, -np.inf, -1.2])),
+    ],
+    "real_if_close": [
+        _case("identity", lambda x: np.real_if_close(x) * 2.0, lambda t: t * 2.0, _a(3)),
+    ],
+    "real": [
+        _case("function-and-attribute", lambda x: np.real(x) * x.real, lambda t: t * t, _a(3)),
+    ],
+    "imag": [
+        _case("zero", lambda x: np.imag(x) + x, lambda t: t, _a(3)),
     ],
     "inv": [
         _case("3x3", np.linalg.inv, torch.linalg.inv, _spd_ish(3, 3)),

@@ -522,7 +522,8 @@ def test_kink_relu_by_where_is_zero_at_zero() -> None:
 
 def test_every_documented_kink_is_tested() -> None:
     """Rows that state a kink convention: each one is covered by a test above."""
-    tested = {"absolute", "maximum", "minimum", "amax", "amin", "sqrt", "norm_sqrt"}
+    tested = {"absolute", "maximum", "minimum", "amax", "amin", "sqrt", "norm_sqrt", "fabs",
+              "fmax", "fmin", "remainder", "fmod"}  # fmt: skip
     documented = {name for name, row in PRIMITIVES.items() if row.kink}
     assert documented <= tested, f"add a kink test for {sorted(documented - tested)}"
 
@@ -545,3 +546,33 @@ def test_kink_std_of_constant_matches_torch() -> None:
     with np.errstate(all="ignore"):
         g = dl.grad(np.std)(np.ones(3))
     assert_close(g, _torch_grad(lambda t: torch.std(t, correction=0), np.ones(3))[0])  # torch: 0
+
+
+def test_kink_fabs_at_zero_is_zero() -> None:
+    x = np.array([-1.0, 0.0, 2.0])
+    assert_close(dl.grad(lambda x: np.sum(np.fabs(x)))(x), [-1.0, 0.0, 1.0], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("name", ["fmax", "fmin"])
+def test_kink_fmax_fmin_ties_and_nan_follow_torch(name: str) -> None:
+    row = PRIMITIVES[name]
+    x = np.array([1.0, 2.0, np.nan, 0.5, np.nan])
+    y = np.array([1.0, 0.0, -3.0, np.nan, np.nan])  # a tie, a NaN on each side, both NaN
+    got = dl.grad(lambda a, b: np.sum(np.nan_to_num(row.impl(a, b))), argnums=(0, 1))(x, y)
+    expected = _torch_grad(lambda a, b: torch.nan_to_num(getattr(torch, name)(a, b)), x, y)
+    assert_close(got[0], expected[0], rtol=0, atol=0)
+    assert_close(got[1], expected[1], rtol=0, atol=0)
+    assert got[0][0] == 1.0 and got[1][0] == 0.0  # a tie gives everything to x, as torch
+
+
+@pytest.mark.parametrize("name", ["remainder", "fmod"])
+def test_kink_remainder_fmod_match_torch_on_both_signs(name: str) -> None:
+    row = PRIMITIVES[name]
+    x = np.array([-2.5, 2.5, -0.7, 3.1, 1.3])
+    y = np.array([0.7, 0.7, -1.1, -1.2, 2.0])
+    got = dl.grad(lambda a, b: np.sum(row.impl(a, b)), argnums=(0, 1))(x, y)
+    expected = _torch_grad(getattr(torch, name), x, y)
+    assert_close(row.impl(x, y), getattr(torch, name)(to_torch(x), to_torch(y)))
+    assert_close(got[0], expected[0])
+    assert_close(got[1], expected[1])
+    assert_close(dl.grad(lambda a: np.sum(a % 0.7))(x), np.ones(5))  # the operator, too
