@@ -576,3 +576,73 @@ def test_kink_remainder_fmod_match_torch_on_both_signs(name: str) -> None:
     assert_close(got[0], expected[0])
     assert_close(got[1], expected[1])
     assert_close(dl.grad(lambda a: np.sum(a % 0.7))(x), np.ones(5))  # the operator, too
+
+
+# ---- dtypes: a tangent or cotangent has the dtype of its primal ----
+# float32 in, float32 out, for every row and composite; values against torch run in float32 too,
+# at float32's tolerance (a few hundred ulps: both sides round every intermediate to float32).
+RTOL32, ATOL32 = 2e-4, 2e-5
+
+
+def _t32(x: Any, requires_grad: bool = True) -> torch.Tensor:
+    return torch.tensor(np.asarray(x, dtype=np.float32), requires_grad=requires_grad)
+
+
+def _torch32_vjp(torch_fn: Any, args: list, ct: np.ndarray) -> list:
+    ts = [_t32(a) for a in args]
+    out = torch_fn(*ts)
+    grads = torch.autograd.grad(out, ts, grad_outputs=_t32(ct, False), allow_unused=True)
+    return [np.zeros_like(a) if g is None else g.numpy() for a, g in zip(args, grads)]
+
+
+def _torch32_jvp(torch_fn: Any, args: list, tangents: list) -> np.ndarray:
+    ts = tuple(_t32(a, False) for a in args)
+    vs = tuple(_t32(t, False) for t in tangents)
+    return torch.autograd.functional.jvp(torch_fn, ts, vs)[1].numpy()
+
+
+def _close32(got: Any, want: Any) -> None:
+    scale = float(np.max(np.abs(want), initial=1.0)) if np.size(want) else 1.0
+    assert_close(got, want, rtol=RTOL32, atol=ATOL32 * scale)
+
+
+def _check_dtype(fn: Any, args: list, dtype: Any, torch_fn: Any = None) -> None:
+    rng = np.random.default_rng(5)
+    args = [np.asarray(a, dtype=dtype) for a in args]
+    out, back = dl.vjp(fn, *args)
+    ct = rng.normal(size=np.shape(out)).astype(np.result_type(out))
+    grads = back(ct)
+    for g in grads:
+        assert np.result_type(g) == dtype, f"cotangent is {np.result_type(g)} for a {dtype} input"
+    tangents = [rng.normal(size=np.shape(a)).astype(dtype) for a in args]
+    _, t_out = dl.jvp(fn, tuple(args), tuple(tangents))
+    assert np.result_type(t_out) == np.result_type(out), (np.result_type(t_out), out.dtype)
+    if torch_fn is not None and dtype == np.float32:
+        for g, want in zip(grads, _torch32_vjp(torch_fn, args, ct)):
+            _close32(g, want)
+        _close32(t_out, _torch32_jvp(torch_fn, args, tangents))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16], ids=["float32", "float16"])
+@pytest.mark.parametrize("name", POINTWISE)
+def test_pointwise_keeps_the_dtype(name: str, dtype: Any) -> None:
+    row = PRIMITIVES[name]
+    torch_fn = torch_elementwise(row)
+    with np.errstate(all="ignore"):
+        _check_dtype(row.impl, _points(row, _seed(name)), dtype, torch_fn)
+        # and through the operators and grad, with Python-float constants mixed in
+        g = dl.grad(lambda *a: np.sum(row.impl(*a) ** 2 * 0.5))(
+            *[x.astype(dtype) for x in _points(row, _seed(name))]
+        )
+    assert g.dtype == dtype
+
+
+@pytest.mark.parametrize("case", _cases("dtype"))
+def test_case_keeps_the_dtype_and_matches_torch_in_float32(case: oracles.Case) -> None:
+    with np.errstate(all="ignore"):
+        _check_dtype(case.fn, list(case.args), np.float32, case.torch_fn)
+        try:
+            case.fn(*[a.astype(np.float16) for a in case.args])
+        except TypeError:  # NumPy's own linalg rejects float16
+            return
+        _check_dtype(case.fn, list(case.args), np.float16)
