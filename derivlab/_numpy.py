@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from derivlab._core import Box, Primitive, bind, strip, strip_all
+from derivlab._core import Box, Primitive, _where, bind, strip, strip_all
 from derivlab._primitives import (
     AMAX,
     AMIN,
@@ -37,6 +37,7 @@ from derivlab._primitives import (
     SUM,
     TRANSPOSE,
     UFUNCS,
+    _einsum_parse,
     _float_dtype,
     _register,
     _shape,
@@ -176,7 +177,19 @@ def _np_prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=np._NoV
     a = _with_dtype(a, dtype)
     if not isinstance(a, Box):
         return np.prod(a, axis=axis, keepdims=keepdims)
-    return bind(PROD, (a,), {"axis": _norm_axis(axis, np.ndim(a)), "keepdims": bool(keepdims)})
+    axis = _norm_axis(axis, np.ndim(a))
+    if isinstance(axis, tuple) and len(axis) == 1:
+        axis = axis[0]
+    if isinstance(axis, tuple):
+        # several axes: move them last, merge them into one, take the product along it
+        shape = np.shape(a)
+        rest = [d for d in range(len(shape)) if d not in axis]
+        merged = np.reshape(np.transpose(a, rest + list(axis)), [shape[d] for d in rest] + [-1])
+        out = bind(PROD, (merged,), {"axis": len(rest), "keepdims": False})
+        if keepdims:
+            out = np.reshape(out, tuple(1 if d in axis else s for d, s in enumerate(shape)))
+        return out
+    return bind(PROD, (a,), {"axis": axis, "keepdims": bool(keepdims)})
 
 
 @implements(np.cumsum)
@@ -295,24 +308,6 @@ def _np_vstack(tup, *, dtype=None, casting="same_kind"):
     return np.concatenate(arrs, axis=0)
 
 
-@implements(np.split)
-def _np_split(ary, indices_or_sections, axis=0):
-    n = np.shape(ary)[axis]
-    if isinstance(indices_or_sections, int):
-        if n % indices_or_sections:
-            raise ValueError("array split does not result in an equal division")
-        step = n // indices_or_sections
-        bounds = list(range(0, n + 1, step))
-    else:
-        bounds = [0, *indices_or_sections, n]
-    index = [slice(None)] * np.ndim(ary)
-    parts = []
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
-        index[axis] = slice(lo, hi)
-        parts.append(ary[tuple(index)])
-    return parts
-
-
 @implements(np.flip)
 def _np_flip(m, axis=None):
     nd = np.ndim(m)
@@ -429,14 +424,45 @@ def _np_tensordot(a, b, axes=2):
     return np.einsum(f"{''.join(sa)},{''.join(sb)}->{''.join(out)}", a, b)
 
 
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _sublist(sub: Any) -> str:
+    """einsum's sublist form, [0, 1, Ellipsis], as subscripts, 'ab...'."""
+    out = []
+    for s in sub:
+        if s is Ellipsis:
+            out.append("...")
+        elif isinstance(s, (int, np.integer)) and 0 <= s < len(_LETTERS):
+            out.append(_LETTERS[s])
+        else:
+            raise ValueError(f"einsum: subscript {s!r} in the sublist form must be an int 0..51")
+    return "".join(out)
+
+
 @implements(np.einsum)
 def _np_einsum(subscripts, *operands, out=None, optimize=False, **kwargs):
     _reject("np.einsum", out=out)
-    if not isinstance(subscripts, str):
-        raise NotImplementedError(
-            "derivlab: np.einsum in the sublist form is not supported; use a subscript string."
-        )
-    return bind(EINSUM, operands, {"spec": subscripts})
+    if not isinstance(subscripts, str):  # sublist form: op0, sub0, op1, sub1, ..., [subout]
+        args = (subscripts, *operands)
+        operands = args[0:-1:2] if len(args) % 2 else args[0::2]
+        spec = ",".join(_sublist(s) for s in args[1::2][: len(operands)])
+        if len(args) % 2:
+            spec += "->" + _sublist(args[-1])
+        subscripts = spec
+    ins, out_sub = _einsum_parse(subscripts, [np.shape(x) for x in operands])
+    operands = list(operands)
+    for k, sub in enumerate(ins):
+        # a letter repeated inside one operand ('ii->', 'iij->j') is a diagonal of it: take
+        # that with np.diagonal (a row) so the einsum itself sees distinct letters only
+        while len(set(sub)) != len(sub):
+            c = next(c for c in sub if sub.count(c) > 1)
+            p = sub.index(c)
+            q = sub.index(c, p + 1)
+            operands[k] = np.diagonal(operands[k], 0, p, q)  # the diagonal axis goes last
+            sub = sub[:p] + sub[p + 1 : q] + sub[q + 1 :] + c
+        ins[k] = sub
+    return bind(EINSUM, tuple(operands), {"spec": ",".join(ins) + "->" + out_sub})
 
 
 @implements(np.trace)
@@ -709,8 +735,24 @@ Box.astype = _astype_method
 Box.flatten = lambda self, order="C": np.reshape(self, (-1,), order=order)
 
 
+def _sort_method(self: Box, *args: Any, **kwargs: Any) -> None:
+    raise TypeError(
+        "derivlab: x.sort() sorts in place, and traced arrays are immutable; write "
+        f"x = np.sort(x) instead (the gradient follows the permutation).{_where()}"
+    )
+
+
+Box.sort = _sort_method
+Box.repeat = lambda self, repeats, axis=None: np.repeat(self, repeats, axis)
+Box.round = lambda self, decimals=0: np.round(strip(self), decimals)
+
+
 def primitives() -> list[str]:
     """Names of every NumPy function derivlab can differentiate (rows and composites)."""
     names = {f"np.{p.name}" for p in PRIMITIVES.values() if p.name != "untake"}
     names |= {f"np.{n}" for n in COMPOSITES}
     return sorted(names)
+
+
+# the composites for shapes and assembly register themselves on import
+from derivlab import _assembly  # noqa: E402, F401

@@ -486,7 +486,7 @@ def _concat_vjp(i: int, g: Any, ans: Any, *xs: Any, axis: int) -> Any:
     start = sum(_shape(x)[axis] for x in xs[:i])
     index = [slice(None)] * len(_shape(g))
     index[axis] = slice(start, start + _shape(xs[i])[axis])
-    return g[tuple(index)]  # the block of g that came from operand i
+    return as_dtype(g[tuple(index)], _float_dtype(xs[i]))  # the block that came from operand i
 
 
 CONCAT = _register(Primitive("concatenate", _concat_impl, _concat_jvp, _concat_vjp, torch="cat"))

@@ -367,6 +367,11 @@ COMPOSITES: dict[str, list[Case]] = {
     "prod": [
         _case("all", np.prod, torch.prod, _a(2, 3)),
         _case("axis", lambda x: np.prod(x, axis=-1), lambda t: torch.prod(t, -1), _a(2, 3)),
+        _case("two-axes", lambda x: np.prod(x, axis=(0, 2)),
+              lambda t: torch.prod(t.permute(1, 0, 2).reshape(3, -1), 1), _a(2, 3, 2)),
+        _case("two-axes-keep", lambda x: x.prod(axis=(-1, 0), keepdims=True),
+              lambda t: torch.prod(t.permute(1, 0, 2).reshape(3, -1), 1).reshape(1, 3, 1),
+              _a(2, 3, 2)),
     ],
     "sum": [
         _case("method", lambda x: x.sum(axis=0), lambda t: t.sum(0), _a(3, 4)),
@@ -494,6 +499,18 @@ COMPOSITES: dict[str, list[Case]] = {
               lambda a, b: torch.tensordot(a, b, 0), _a(2), _a(3)),
     ],
     "einsum": [
+        _case("sublist", lambda a, b: np.einsum(a, [0, 1], b, [1], [0]),
+              lambda a, b: torch.einsum("ij,j->i", a, b), _a(3, 4), _a(4)),
+        _case("sublist-implicit-ellipsis", lambda a, b: np.einsum(a, [Ellipsis, 0, 1], b, [1, 2]),
+              lambda a, b: torch.einsum("...ij,jk->...ik", a, b), _a(2, 3, 4), _a(4, 2)),
+        _case("trace", lambda a: np.einsum("ii->", a), lambda a: torch.einsum("ii->", a),
+              _a(3, 3)),
+        _case("diagonal", lambda a: np.einsum("ii->i", a), lambda a: torch.einsum("ii->i", a),
+              _a(3, 3)),
+        _case("repeated-with-others", lambda a, b: np.einsum("iij,jk->ik", a, b),
+              lambda a, b: torch.einsum("iij,jk->ik", a, b), _a(3, 3, 2), _a(2, 4)),
+        _case("implicit-trace", lambda a: np.einsum("ii", a), lambda a: torch.einsum("ii", a),
+              _a(4, 4)),
         _case("spaces", lambda a, b: np.einsum("ij, j -> i", a, b),
               lambda a, b: torch.einsum("ij,j->i", a, b), _a(3, 4), _a(4)),
     ],
@@ -543,6 +560,136 @@ COMPOSITES: dict[str, list[Case]] = {
     "imag": [
         _case("zero", lambda x: np.imag(x) + x, lambda t: t, _a(3)),
     ],
+    "repeat": [
+        _case("axis", lambda x: np.repeat(x, 2, axis=1), lambda t: torch.repeat_interleave(t, 2, 1),
+              _a(2, 3)),
+        _case("flat-counts", lambda x: x.repeat([1, 0, 3]),
+              lambda t: torch.repeat_interleave(t, torch.tensor([1, 0, 3])), _a(3)),
+    ],
+    "roll": [
+        _case("flat", lambda x: np.roll(x, 2), lambda t: torch.roll(t, 2), _a(3, 4)),
+        _case("axes", lambda x: np.roll(x, (1, -1), axis=(0, 1)),
+              lambda t: torch.roll(t, (1, -1), (0, 1)), _a(3, 4)),
+    ],
+    "sliding_window_view": [
+        _case("1d", lambda x: np.lib.stride_tricks.sliding_window_view(x, 3),
+              lambda t: t.unfold(0, 3, 1), _a(6)),
+        _case("conv2d", lambda x, w: np.einsum(
+            "ijkl,kl->ij", np.lib.stride_tricks.sliding_window_view(x, (2, 2)), w),
+              lambda x, w: torch.einsum("ijkl,kl->ij", x.unfold(0, 2, 1).unfold(1, 2, 1), w),
+              _a(4, 5), _a(2, 2)),
+        _case("maxpool", lambda x: np.max(
+            np.lib.stride_tricks.sliding_window_view(x, (2, 2))[::2, ::2], axis=(-2, -1)),
+              lambda t: torch.nn.functional.max_pool2d(t[None], 2)[0], _a(4, 6)),
+        _case("axis", lambda x: np.lib.stride_tricks.sliding_window_view(x, 2, axis=0),
+              lambda t: t.unfold(0, 2, 1), _a(4, 3)),
+    ],
+    "take_along_axis": [
+        _case("axis1", lambda x: np.take_along_axis(x, _TAKE, 1),
+              lambda t: torch.take_along_dim(t, torch.as_tensor(_TAKE), 1), _a(3, 4)),
+    ],
+    "sort": [
+        _case("last", np.sort, lambda t: torch.sort(t).values, _a(3, 4)),
+        _case("axis0", lambda x: np.sort(x, axis=0), lambda t: torch.sort(t, 0).values, _a(3, 4)),
+        _case("flat", lambda x: np.sort(x, axis=None), lambda t: torch.sort(t.reshape(-1)).values,
+              _a(3, 4)),
+    ],
+    "partition": [
+        _case("kth", lambda x: _partitioned(np.partition(x, 2)),
+              lambda t: _partitioned(torch.sort(t).values), _a(6)),
+    ],
+    "tril": [
+        _case("main", np.tril, torch.tril, _a(3, 4)),
+        _case("k-batched", lambda x: np.tril(x, -1), lambda t: torch.tril(t, -1), _a(2, 3, 3)),
+    ],
+    "triu": [
+        _case("k1", lambda x: np.triu(x, 1), lambda t: torch.triu(t, 1), _a(4, 3)),
+    ],
+    "select": [
+        _case("two", lambda x, y: np.select([_COND, ~_COND & (_SEL > 0)], [x, y * 2.0], 0.5),
+              lambda x, y: torch.where(torch.as_tensor(_COND), x, torch.where(
+                  torch.as_tensor(~_COND & (_SEL > 0)), y * 2.0, 0.5)), _a(3, 4), _a(3, 4)),
+    ],
+    "flipud": [_case("2d", np.flipud, torch.flipud, _a(3, 4))],
+    "fliplr": [_case("2d", np.fliplr, torch.fliplr, _a(3, 4))],
+    "rot90": [
+        _case("k1", np.rot90, torch.rot90, _a(3, 4)),
+        _case("k2", lambda x: np.rot90(x, 2), lambda t: torch.rot90(t, 2), _a(3, 4)),
+        _case("k3-axes", lambda x: np.rot90(x, -1, axes=(1, 2)),
+              lambda t: torch.rot90(t, -1, (1, 2)), _a(2, 3, 4)),
+    ],
+    "rollaxis": [
+        _case("to-front", lambda x: np.rollaxis(x, 2), lambda t: torch.movedim(t, 2, 0),
+              _a(2, 3, 4)),
+        _case("start", lambda x: np.rollaxis(x, 0, 3), lambda t: torch.movedim(t, 0, 2),
+              _a(2, 3, 4)),
+    ],
+    "array_split": [
+        _case("uneven", lambda x: _weighted(np.array_split(x, 3)),
+              lambda t: _weighted(torch.tensor_split(t, 3)), _a(7, 2)),
+        _case("indices-axis", lambda x: _weighted(np.array_split(x, [1, 2], axis=1)),
+              lambda t: _weighted(torch.tensor_split(t, [1, 2], 1)), _a(2, 4)),
+    ],
+    "hsplit": [
+        _case("2d", lambda x: _weighted(np.hsplit(x, 2)),
+              lambda t: _weighted(torch.hsplit(t, 2)), _a(3, 4)),
+        _case("1d", lambda x: _weighted(np.hsplit(x, [1])),
+              lambda t: _weighted(torch.hsplit(t, [1])), _a(4)),
+    ],
+    "vsplit": [
+        _case("2d", lambda x: _weighted(np.vsplit(x, 2)),
+              lambda t: _weighted(torch.vsplit(t, 2)), _a(4, 3)),
+    ],
+    "dsplit": [
+        _case("3d", lambda x: _weighted(np.dsplit(x, 2)),
+              lambda t: _weighted(torch.dsplit(t, 2)), _a(2, 3, 4)),
+    ],
+    "append": [
+        _case("flat", np.append, lambda a, b: torch.cat([a.reshape(-1), b.reshape(-1)]),
+              _a(2, 3), _a(4)),
+        _case("axis", lambda a, b: np.append(a, b, axis=0), lambda a, b: torch.cat([a, b], 0),
+              _a(2, 3), _a(1, 3)),
+    ],
+    "column_stack": [
+        _case("mixed", lambda a, b: np.column_stack([a, b]),
+              lambda a, b: torch.column_stack([a, b]), _a(3), _a(3, 2)),
+    ],
+    "atleast_3d": [
+        _case("vector", np.atleast_3d, torch.atleast_3d, _a(3)),
+        _case("matrix", np.atleast_3d, torch.atleast_3d, _a(2, 3)),
+        _case("scalar", np.atleast_3d, torch.atleast_3d, _a()),
+    ],
+    "tile": [
+        _case("reps", lambda x: np.tile(x, (2, 1, 3)), lambda t: torch.tile(t, (2, 1, 3)),
+              _a(2, 3)),
+        _case("int", lambda x: np.tile(x, 2), lambda t: torch.tile(t, (2,)), _a(3)),
+    ],
+    "kron": [
+        _case("matrices", np.kron, torch.kron, _a(2, 3), _a(3, 2)),
+        _case("mixed-rank", np.kron, torch.kron, _a(3), _a(2, 2)),
+    ],
+    "cross": [
+        _case("last", np.cross, lambda a, b: torch.linalg.cross(a, b), _a(4, 3), _a(4, 3)),
+        _case("axis0-broadcast", lambda a, b: np.cross(a, b, axis=0),
+              lambda a, b: torch.linalg.cross(a, b.expand(3, 2), dim=0), _a(3, 2), _a(3, 1)),
+    ],
+    "diff": [
+        _case("n1", np.diff, torch.diff, _a(3, 5)),
+        _case("n2-axis0", lambda x: np.diff(x, 2, axis=0), lambda t: torch.diff(t, 2, 0),
+              _a(5, 3)),
+        _case("prepend-append", lambda x, p: np.diff(x, prepend=p, append=0.5),
+              lambda x, p: torch.diff(x, prepend=p, append=torch.full((3, 1), 0.5,
+                                                                      dtype=torch.float64)),
+              _a(3, 4), _a(3, 1)),
+    ],
+    "linspace": [
+        _case("scalars", lambda a, b: np.linspace(a, b, 5), lambda a, b: _t_linspace(a, b, 5),
+              _a(), _a()),
+        _case("arrays-no-endpoint", lambda a, b: np.linspace(a, b, 4, endpoint=False, axis=-1),
+              lambda a, b: _t_linspace(a, b, 4, False).movedim(0, -1), _a(2), _a(3, 1)),
+        _case("retstep", lambda a, b: np.linspace(a, b, 3, retstep=True)[1] * 2.0,
+              lambda a, b: (b - a), _a(2), _a(2)),
+    ],
     "inv": [
         _case("3x3", np.linalg.inv, torch.linalg.inv, _spd_ish(3, 3)),
     ],
@@ -558,6 +705,24 @@ COMPOSITES: dict[str, list[Case]] = {
               -_spd_ish(3, 3)),
     ],
 }  # fmt: skip
+
+
+_TAKE = np.array([[0, 3], [1, 1], [2, 0]])
+_SEL = np.random.default_rng(7).uniform(-1.5, 1.5, size=(3, 4))
+
+
+def _partitioned(p: Any) -> Any:
+    """A function of np.partition(x, 2) that does not depend on the order inside each side."""
+    return p[2] * 3.0 + (p[:2] * p[:2]).sum() + (p[3:] ** 3).sum()
+
+
+def _t_linspace(a: torch.Tensor, b: torch.Tensor, num: int, endpoint: bool = True) -> Any:
+    div = num - 1 if endpoint else num
+    t = torch.arange(num, dtype=torch.float64).reshape((-1,) + (1,) * max(a.dim(), b.dim()))
+    y = a + t * ((b - a) / div)
+    if endpoint:
+        y = torch.cat([y[:-1], torch.broadcast_to(b, y[-1:].shape)])
+    return y
 
 
 def _weighted(parts: Sequence[Any]) -> Any:

@@ -332,3 +332,36 @@ def test_complex_intermediate_raises_instead_of_a_wrong_number(fn: Any) -> None:
 def test_real_and_imag_of_a_real_traced_value() -> None:
     assert_close(dl.grad(lambda x: np.sum(x.real * 2.0 + np.real(x)))(X), 3.0 * np.ones(3))
     assert_close(dl.grad(lambda x: np.sum(x + x.imag + np.imag(x)))(X), np.ones(3))
+
+
+# ---- the shape and assembly composites: unsupported uses say what to write ----
+
+
+def test_sort_method_in_place_points_to_np_sort() -> None:
+    def f(x: Any) -> Any:
+        x.sort()
+        return np.sum(x)
+
+    with pytest.raises(TypeError, match=r"x = np\.sort\(x\)"):
+        dl.grad(f)(X)
+
+
+def test_writeable_window_view_is_refused() -> None:
+    swv = np.lib.stride_tricks.sliding_window_view
+    with pytest.raises(TypeError, match=r"Drop writeable=True"):
+        dl.grad(lambda x: np.sum(swv(x, 2, writeable=True)))(X)
+
+
+def test_cross_of_2_vectors_says_what_to_write() -> None:
+    with pytest.raises(NotImplementedError, match=r"3-vectors only.*a\[\.\.\., 0\] \* b"):
+        dl.grad(lambda x: np.sum(np.cross(x[:2], x[1:])))(X)
+
+
+def test_linspace_to_integers_is_refused() -> None:
+    with pytest.raises(TypeError, match=r"float dtype"):
+        dl.grad(lambda x: np.sum(np.linspace(x[0], x[1], 3, dtype=int)))(X)
+
+
+def test_sort_by_field_is_refused() -> None:
+    with pytest.raises(NotImplementedError, match=r"order="):
+        dl.grad(lambda x: np.sum(np.sort(x, order="a")))(X)

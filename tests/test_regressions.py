@@ -241,9 +241,12 @@ def test_prod_with_zeros_matches_torch(x: np.ndarray) -> None:
     assert_close(dl.grad(lambda m: np.sum(np.prod(m, axis=1)))(m), tm.grad)
 
 
-def test_prod_over_several_axes_says_what_to_do() -> None:
-    with pytest.raises(NotImplementedError, match=r"one axis at a time"):
-        dl.grad(lambda x: np.sum(np.prod(x, axis=(0, 1))))(np.ones((2, 3)))
+def test_prod_over_several_axes_with_a_zero_matches_torch() -> None:
+    x = np.array([[[1.5, 0.0], [2.0, -1.0]], [[0.5, 3.0], [0.0, 0.0]]])  # one zero, then two
+    g = dl.grad(lambda x: np.sum(np.prod(x, axis=(0, 2)) * np.array([1.0, 2.0])))(x)
+    t = to_torch(x)
+    (torch.prod(t.permute(1, 0, 2).reshape(2, -1), 1) * torch.tensor([1.0, 2.0])).sum().backward()
+    assert_close(g, t.grad)
 
 
 # ---- einsum and linear algebra, composed ----
@@ -277,9 +280,11 @@ def test_einsum_ellipsis_broadcast_from_size_one() -> None:
     assert_close(g, np.sum(a, axis=0, keepdims=True), rtol=0, atol=0)  # [[3, 5, 7]], shape (1, 3)
 
 
-def test_einsum_repeated_index_in_one_operand_says_what_to_do() -> None:
-    with pytest.raises(NotImplementedError, match=r"np\.diagonal"):
-        dl.grad(lambda a: np.einsum("ii->", a))(np.eye(3))
+def test_einsum_repeated_index_in_one_operand_is_a_diagonal() -> None:
+    a = np.arange(9.0).reshape(3, 3)
+    assert_close(dl.grad(lambda a: np.einsum("ii->", a))(a), np.eye(3), rtol=0, atol=0)
+    assert_close(dl.hessian(lambda a: np.einsum("ii,jj->", a, a))(a),
+                 2 * np.einsum("ij,kl->ijkl", np.eye(3), np.eye(3)), rtol=0, atol=0)  # fmt: skip
 
 
 def test_linear_algebra_composition_matches_torch() -> None:
