@@ -138,7 +138,7 @@ class ReverseTrace(Trace):
                 primals.append(x.value)
                 parents.append((x, i))
             else:
-                primals.append(self.keep(x))
+                primals.append(self.keep(x) if type(x) is np.ndarray else x)
         if params:
             params = {k: self.keep(v) for k, v in params.items()}
         ans = prim.impl(*primals, **params)

@@ -526,16 +526,6 @@ def _np_imag(val):
     return np.zeros(np.shape(val), np.result_type(strip(val)))  # a real value: 0, a constant
 
 
-@implements(np.linalg.norm)
-def _np_norm(x, ord=None, axis=None, keepdims=False):
-    if ord not in (None, 2, "fro") or (ord == 2 and axis is None and np.ndim(x) == 2):
-        raise NotImplementedError(
-            f"derivlab: np.linalg.norm(x, ord={ord!r}) is not supported on traced values; "
-            "the Euclidean/Frobenius norm (ord=None) is: np.sqrt(np.sum(x**2))."
-        )
-    return _sqrt0_impl(np.sum(x * x, axis=axis, keepdims=keepdims))  # ∇‖x‖ = 0 at x = 0
-
-
 @implements(np.linalg.inv)
 def _np_inv(a):
     return bind(INV, (a,), {})
@@ -627,10 +617,13 @@ def _bin(prim: Primitive, reflected: bool = False) -> Callable:
 
 
 def _is_complex(x: Any) -> bool:
-    if isinstance(x, complex):
+    t = type(x)
+    if t is float or t is int or isinstance(x, Box):  # the common cases first: this runs per op
+        return False
+    if t is complex:
         return True
     dtype = getattr(x, "dtype", None)
-    return dtype is not None and not isinstance(x, Box) and dtype.kind == "c"
+    return dtype is not None and dtype.kind == "c"
 
 
 def _real(x: Any, name: str) -> Any:
@@ -754,5 +747,5 @@ def primitives() -> list[str]:
     return sorted(names)
 
 
-# the composites for shapes and assembly register themselves on import
-from derivlab import _assembly  # noqa: E402, F401
+# the composites for shapes and assembly, and the decompositions, register themselves on import
+from derivlab import _assembly, _linalg  # noqa: E402, F401

@@ -72,13 +72,20 @@ def _shape(x: Any) -> tuple[int, ...]:
 
 
 def _dtype(x: Any) -> np.dtype:
-    x = strip(x)
-    return x.dtype if hasattr(x, "dtype") else np.result_type(x)
+    while isinstance(x, Box):
+        x = x.value
+    try:
+        return x.dtype
+    except AttributeError:  # a Python number
+        return np.result_type(x)
+
+
+_F64 = np.dtype(np.float64)
 
 
 def _float_dtype(x: Any) -> np.dtype:
     d = _dtype(x)
-    return d if np.issubdtype(d, np.inexact) else np.dtype(np.float64)
+    return d if d.kind in "fc" else _F64
 
 
 def as_dtype(v: Any, dtype: np.dtype) -> Any:

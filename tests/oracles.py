@@ -157,6 +157,30 @@ def _t_diag_embed(v: torch.Tensor, k: int = 0) -> torch.Tensor:
     return torch.diag(v, k)
 
 
+def _sym3(*batch: int) -> np.ndarray:
+    """Symmetric matrices with well separated eigenvalues (for eigh)."""
+    a = _a(*batch, 3, 3)
+    return a + np.swapaxes(a, -1, -2) + np.diag([0.0, 2.0, 4.0])
+
+
+def _spd(*batch: int) -> np.ndarray:
+    """Symmetric positive definite matrices (for cholesky): A Aᵀ + 3 I."""
+    a = _a(*batch, 3, 3)
+    return a @ np.swapaxes(a, -1, -2) + 3.0 * np.eye(3)
+
+
+def _t_eigh_w(a: torch.Tensor) -> torch.Tensor:
+    return torch.linalg.eigh(a)[0]
+
+
+def _t_eigh_v2(a: torch.Tensor) -> torch.Tensor:
+    return torch.linalg.eigh(a)[1] ** 2  # squared: the sign of each eigenvector is arbitrary
+
+
+def _t_svd(a: torch.Tensor, k: int) -> torch.Tensor:
+    return torch.linalg.svd(a, full_matrices=False)[k]
+
+
 STRUCTURAL: dict[str, list[Case]] = {
     "matmul": [
         _case("mat@mat", lambda a, b: a @ b, lambda a, b: a @ b, _a(3, 4), _a(4, 2)),
@@ -310,6 +334,52 @@ STRUCTURAL: dict[str, list[Case]] = {
               lambda t: torch.nn.functional.pad(t, _PAD_TORCH), _a(3, 4)),
         _case("scalar-width", lambda x: np.pad(x, 1),
               lambda t: torch.nn.functional.pad(t, (1,) * 4), _a(2, 3)),
+    ],
+    "linalg.eigh.eigenvalues": [
+        _case("3x3", lambda a: np.linalg.eigh(a)[0], _t_eigh_w, _sym3()),
+        _case("batched", np.linalg.eigvalsh, _t_eigh_w, _sym3(2)),
+    ],
+    "linalg.eigh.eigenvectors": [
+        _case("squared", lambda a: np.linalg.eigh(a)[1] ** 2, _t_eigh_v2, _sym3()),
+        _case("batched", lambda a: np.linalg.eigh(a).eigenvectors ** 2, _t_eigh_v2, _sym3(2)),
+    ],
+    "linalg.svd.S": [
+        _case("tall", lambda a: np.linalg.svd(a, compute_uv=False), torch.linalg.svdvals,
+              _a(4, 3)),
+        _case("wide-batched", lambda a: np.linalg.svd(a, full_matrices=False)[1],
+              lambda a: _t_svd(a, 1), _a(2, 2, 3)),
+    ],
+    "linalg.svd.U": [
+        _case("tall", lambda a: np.linalg.svd(a, full_matrices=False)[0] ** 2,
+              lambda a: _t_svd(a, 0) ** 2, _a(4, 3)),
+        _case("wide", lambda a: np.linalg.svd(a, full_matrices=False).U ** 2,
+              lambda a: _t_svd(a, 0) ** 2, _a(2, 3)),
+        _case("square-polar", lambda a: (lambda u, s, vh: u @ vh)(*np.linalg.svd(a)),
+              lambda a: _t_svd(a, 0) @ _t_svd(a, 2), _a(2, 3, 3)),
+    ],
+    "linalg.svd.Vh": [
+        _case("tall", lambda a: np.linalg.svd(a, full_matrices=False)[2] ** 2,
+              lambda a: _t_svd(a, 2) ** 2, _a(4, 3)),
+        _case("wide", lambda a: np.linalg.svd(a, full_matrices=False).Vh ** 2,
+              lambda a: _t_svd(a, 2) ** 2, _a(2, 4)),
+    ],
+    "linalg.qr.Q": [
+        _case("tall", lambda a: np.linalg.qr(a)[0], lambda a: torch.linalg.qr(a)[0], _a(4, 3)),
+        _case("square-batched", lambda a: np.linalg.qr(a).Q, lambda a: torch.linalg.qr(a)[0],
+              _a(2, 3, 3)),
+    ],
+    "linalg.qr.R": [
+        _case("tall", lambda a: np.linalg.qr(a)[1], lambda a: torch.linalg.qr(a)[1], _a(4, 3)),
+        _case("mode-r", lambda a: np.linalg.qr(a, mode="r"), lambda a: torch.linalg.qr(a)[1],
+              _a(3, 3)),
+    ],
+    "linalg.cholesky": [
+        _case("3x3", np.linalg.cholesky, torch.linalg.cholesky, _spd()),
+        _case("batched", np.linalg.cholesky, torch.linalg.cholesky, _spd(2)),
+    ],
+    "linalg.pinv": [
+        _case("tall", np.linalg.pinv, torch.linalg.pinv, _a(4, 3)),
+        _case("wide-batched", np.linalg.pinv, torch.linalg.pinv, _a(2, 2, 3)),
     ],
     "copy": [
         _case("np.copy", lambda x: np.copy(x) * 2.0, lambda t: t.clone() * 2.0, _a(3, 2)),
@@ -532,6 +602,18 @@ COMPOSITES: dict[str, list[Case]] = {
         _case("frobenius", np.linalg.norm, torch.linalg.norm, _a(3, 4)),
         _case("axis", lambda x: np.linalg.norm(x, axis=1),
               lambda t: torch.linalg.vector_norm(t, dim=1), _a(3, 4)),
+        *[_case(f"vector-ord-{o}", lambda x, o=o: np.linalg.norm(x, o),
+                lambda t, o=o: torch.linalg.vector_norm(t, o), _a(5))
+          for o in (1, 2, 3, 0.5, -1.5, np.inf, -np.inf)],
+        *[_case(f"matrix-ord-{o}", lambda x, o=o: np.linalg.norm(x, o),
+                lambda t, o=o: torch.linalg.matrix_norm(t, o), _a(4, 3))
+          for o in ("fro", "nuc", 2, -2, 1, -1, np.inf, -np.inf)],
+        _case("matrix-axes-keepdims",
+              lambda x: np.linalg.norm(x, "nuc", axis=(2, 0), keepdims=True),
+              lambda t: torch.linalg.matrix_norm(t, "nuc", dim=(2, 0), keepdim=True), _a(3, 2, 4)),
+        _case("vector-ord-axis-keepdims", lambda x: np.linalg.norm(x, 3, axis=0, keepdims=True),
+              lambda t: torch.linalg.vector_norm(t, 3, dim=0, keepdim=True), _a(3, 2)),
+        _case("3d-flat", np.linalg.norm, lambda t: torch.linalg.vector_norm(t), _a(2, 3, 2)),
     ],
     "pad": [
         _case("pairs-per-axis", lambda x: np.pad(x, [(2, 0)]),
@@ -689,6 +771,43 @@ COMPOSITES: dict[str, list[Case]] = {
               lambda a, b: _t_linspace(a, b, 4, False).movedim(0, -1), _a(2), _a(3, 1)),
         _case("retstep", lambda a, b: np.linspace(a, b, 3, retstep=True)[1] * 2.0,
               lambda a, b: (b - a), _a(2), _a(2)),
+    ],
+    "eigh": [
+        _case("of-a-gram-matrix",
+              lambda a: (lambda w, v: w[:, None] * v**2)(*np.linalg.eigh(a @ a.T)),
+              lambda a: torch.linalg.eigh(a @ a.T)[0][:, None] * _t_eigh_v2(a @ a.T), _a(3, 3)),
+    ],
+    "eigvalsh": [
+        _case("upper", lambda a: np.linalg.eigvalsh(a, UPLO="U"), _t_eigh_w, _sym3()),
+    ],
+    "svd": [
+        _case("reconstruct", lambda a: (lambda u, s, vh: (u * s) @ vh)(
+            *np.linalg.svd(a, full_matrices=False)), lambda a: a * 1.0, _a(4, 3)),
+    ],
+    "svdvals": [
+        _case("tall", np.linalg.svdvals, torch.linalg.svdvals, _a(4, 3)),
+    ],
+    "qr": [
+        _case("reconstruct", lambda a: (lambda q, r: q @ r)(*np.linalg.qr(a)), lambda a: a * 1.0,
+              _a(4, 3)),
+    ],
+    "cholesky": [
+        _case("upper-of-gram", lambda a: np.linalg.cholesky(a @ a.T + 3.0 * np.eye(3), upper=True),
+              lambda a: torch.linalg.cholesky(a @ a.T + 3.0 * torch.eye(3, dtype=a.dtype),
+                                              upper=True), _a(3, 3)),
+    ],
+    "pinv": [
+        _case("square", np.linalg.pinv, torch.linalg.pinv, _spd_ish(3, 3)),
+    ],
+    "matrix_power": [
+        _case("cube", lambda a: np.linalg.matrix_power(a, 3),
+              lambda a: torch.linalg.matrix_power(a, 3), _a(3, 3)),
+        _case("fifth-batched", lambda a: np.linalg.matrix_power(a, 5),
+              lambda a: torch.linalg.matrix_power(a, 5), _a(2, 3, 3) * 0.5),
+        _case("inverse-squared", lambda a: np.linalg.matrix_power(a, -2),
+              lambda a: torch.linalg.matrix_power(a, -2), _spd_ish(3, 3)),
+        _case("zero", lambda a: np.linalg.matrix_power(a, 0) * 1.0,
+              lambda a: torch.linalg.matrix_power(a, 0) * 1.0, _a(3, 3)),
     ],
     "inv": [
         _case("3x3", np.linalg.inv, torch.linalg.inv, _spd_ish(3, 3)),

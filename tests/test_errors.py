@@ -45,8 +45,8 @@ def test_function_without_a_rule_is_named(fn: Any, name: str) -> None:
 
 
 def test_unsupported_option_is_named() -> None:
-    with pytest.raises(NotImplementedError, match=r"ord=1"):
-        dl.grad(lambda x: np.linalg.norm(x, 1))(X)
+    with pytest.raises(NotImplementedError, match=r"full_matrices=False"):
+        dl.grad(lambda x: np.sum(np.linalg.svd(x.reshape(1, 3))[0]))(X)
     with pytest.raises(NotImplementedError, match=r"where="):
         dl.grad(lambda x: np.sum(x, where=x > 1))(X)
     with pytest.raises(NotImplementedError, match=r"zero padding"):
@@ -365,3 +365,37 @@ def test_linspace_to_integers_is_refused() -> None:
 def test_sort_by_field_is_refused() -> None:
     with pytest.raises(NotImplementedError, match=r"order="):
         dl.grad(lambda x: np.sum(np.sort(x, order="a")))(X)
+
+
+# ---- linear algebra: where a derivative does not exist, or an option has none ----
+
+
+def test_eigenvectors_of_repeated_eigenvalues_raise() -> None:
+    with pytest.raises(ValueError, match=r"two of them are equal.*values only"):
+        dl.grad(lambda a: np.sum(np.linalg.eigh(a)[1] ** 3))(np.eye(3))
+    # the eigenvalues alone are fine
+    assert_close(dl.grad(lambda a: np.sum(np.linalg.eigvalsh(a)))(np.eye(3)), np.eye(3))
+
+
+def test_singular_vectors_of_repeated_singular_values_raise() -> None:
+    with pytest.raises(ValueError, match=r"singular vectors"):
+        dl.grad(lambda a: np.sum(np.linalg.svd(a)[0] ** 3))(np.eye(2))
+
+
+def test_norm_options_numpy_rejects_are_rejected() -> None:
+    with pytest.raises(ValueError, match=r"Invalid norm order 'fro' for vectors"):
+        dl.grad(lambda x: np.linalg.norm(x, "fro"))(X)
+    with pytest.raises(ValueError, match=r"Invalid norm order for matrices"):
+        dl.grad(lambda a: np.linalg.norm(a, 3))(A)
+    with pytest.raises(ValueError, match=r"Improper number of dimensions"):
+        dl.grad(lambda a: np.linalg.norm(a, 2))(np.ones((2, 2, 2)))
+
+
+def test_qr_of_a_wide_matrix_says_what_to_do() -> None:
+    with pytest.raises(NotImplementedError, match=r"m >= n.*a\.T"):
+        dl.grad(lambda a: np.sum(np.linalg.qr(a)[1]))(np.ones((2, 3)))
+
+
+def test_matrix_power_needs_an_integer() -> None:
+    with pytest.raises(TypeError, match=r"integer exponent"):
+        dl.grad(lambda a: np.sum(np.linalg.matrix_power(a, 2.0)))(A)
