@@ -548,3 +548,12 @@ def test_escaped_traced_value_used_later_raises() -> None:
     dl.jvp(lambda w: store.setdefault("t", w * 2.0), (x,), (x,))
     with pytest.raises(TypeError, match=r"jvp of"):
         np.exp(store["t"])
+
+
+def test_remainder_operators_both_ways_match_torch() -> None:
+    x = np.array([0.3, 1.7, 2.9])
+    g = dl.grad(lambda x: np.sum(5.0 % x + np.mod(x, 0.4) + divmod(x, 0.7)[1]))(x)
+    t = to_torch(x)
+    (torch.remainder(torch.tensor(5.0, dtype=torch.float64), t) + torch.remainder(t, 0.4)
+     + torch.remainder(t, 0.7)).sum().backward()  # fmt: skip
+    assert_close(g, t.grad)
