@@ -457,3 +457,38 @@ def _np_norm(x, ord=None, axis=None, keepdims=False):
     if len(axis) == 2:
         return _matrix_norm(x, ord, axis, keepdims)
     raise ValueError("Improper number of dimensions to norm.")
+
+
+@implements(np.linalg.vector_norm)
+def _np_vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
+    if axis is None:
+        out = _vector_norm(np.reshape(x, (-1,)), ord, 0, False)
+        return np.reshape(out, (1,) * np.ndim(x)) if keepdims else out
+    if isinstance(axis, tuple) and len(axis) > 1:  # several axes: flatten them into one
+        nd = np.ndim(x)
+        axes = tuple(a % nd for a in axis)
+        rest = [d for d in range(nd) if d not in axes]
+        shape = np.shape(x)
+        flat = np.reshape(np.transpose(x, rest + list(axes)), [shape[d] for d in rest] + [-1])
+        out = _vector_norm(flat, ord, -1, False)
+        if keepdims:
+            out = np.reshape(out, tuple(1 if d in axes else s for d, s in enumerate(shape)))
+        return out
+    return _vector_norm(x, ord, axis if isinstance(axis, int) else axis[0], keepdims)
+
+
+@implements(np.linalg.matrix_norm)
+def _np_matrix_norm(x, /, *, keepdims=False, ord="fro"):
+    return _matrix_norm(x, ord, (-2, -1), keepdims)
+
+
+@implements(np.linalg.multi_dot)
+def _np_multi_dot(arrays, *, out=None):
+    if out is not None:
+        raise TypeError("derivlab: np.linalg.multi_dot(..., out=...) would drop the derivative; "
+                        "use the returned value.")  # fmt: skip
+    arrays = list(arrays)
+    result = arrays[0]
+    for a in arrays[1:]:  # left to right (NumPy may pick a cheaper order: the same product)
+        result = result @ a
+    return result

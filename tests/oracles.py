@@ -799,6 +799,25 @@ COMPOSITES: dict[str, list[Case]] = {
     "pinv": [
         _case("square", np.linalg.pinv, torch.linalg.pinv, _spd_ish(3, 3)),
     ],
+    "vector_norm": [
+        _case("flat", np.linalg.vector_norm, torch.linalg.vector_norm, _a(2, 3)),
+        _case("axes-ord-keepdims", lambda x: np.linalg.vector_norm(x, axis=(0, 2), ord=3,
+                                                                    keepdims=True),
+              lambda t: torch.linalg.vector_norm(t, 3, dim=(0, 2), keepdim=True), _a(2, 3, 2)),
+        _case("axis-inf", lambda x: np.linalg.vector_norm(x, axis=-1, ord=np.inf),
+              lambda t: torch.linalg.vector_norm(t, np.inf, dim=-1), _a(2, 3)),
+    ],
+    "matrix_norm": [
+        _case("fro-batched", np.linalg.matrix_norm, torch.linalg.matrix_norm, _a(2, 3, 4)),
+        _case("nuc-keepdims", lambda x: np.linalg.matrix_norm(x, ord="nuc", keepdims=True),
+              lambda t: torch.linalg.matrix_norm(t, "nuc", keepdim=True), _a(2, 3, 4)),
+    ],
+    "multi_dot": [
+        _case("vec-mat-vec", lambda a, b, c: np.linalg.multi_dot([a, b, c]),
+              lambda a, b, c: a @ b @ c, _a(3), _a(3, 4), _a(4)),
+        _case("three-matrices", lambda a, b, c: np.linalg.multi_dot([a, b, c]),
+              lambda a, b, c: a @ b @ c, _a(2, 3), _a(3, 4), _a(4, 2)),
+    ],
     "matrix_power": [
         _case("cube", lambda a: np.linalg.matrix_power(a, 3),
               lambda a: torch.linalg.matrix_power(a, 3), _a(3, 3)),
