@@ -611,9 +611,14 @@ def dispatch_function(func: Callable, args: tuple, kwargs: dict) -> Any:
 
 
 def _bin(prim: Primitive, reflected: bool = False) -> Callable:
-    if reflected:
-        return lambda self, other: bind(prim, (_real(other, prim.name), self), {})
-    return lambda self, other: bind(prim, (self, _real(other, prim.name)), {})
+    name = prim.name
+
+    def op(self: Box, other: Any) -> Any:
+        if type(other) is not float and not isinstance(other, Box):  # the common cases, fast
+            _real(other, name)
+        return bind(prim, (other, self) if reflected else (self, other), {})
+
+    return op
 
 
 def _is_complex(x: Any) -> bool:

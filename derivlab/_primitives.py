@@ -88,6 +88,16 @@ def _float_dtype(x: Any) -> np.dtype:
     return d if d.kind in "fc" else _F64
 
 
+def _like(v: Any, ref: Any) -> Any:
+    """``v`` in the (float) dtype of ``ref``; the common case, already equal, costs no call."""
+    try:
+        if v.dtype == ref.dtype:
+            return v
+    except AttributeError:  # a Python number on either side
+        pass
+    return as_dtype(v, _float_dtype(ref))
+
+
 def as_dtype(v: Any, dtype: np.dtype) -> Any:
     """``v`` in ``dtype``: a tangent or cotangent keeps the dtype of its primal (float32 stays
     float32 even when a rule's constant, e.g. a float64 exponent, promoted it)."""
@@ -111,10 +121,10 @@ def elementwise(
     """Row for a unary elementwise y = f(x) with local derivative ``deriv(x, y) = f'(x)``."""
 
     def jvp(tangents: list, ans: Any, x: Any) -> Any:
-        return as_dtype(tangents[0] * deriv(x, ans), _dtype(ans))  # t_y = f'(x) t_x
+        return _like(tangents[0] * deriv(x, ans), ans)  # t_y = f'(x) t_x
 
     def vjp(i: int, g: Any, ans: Any, x: Any) -> Any:
-        return as_dtype(g * deriv(x, ans), _float_dtype(x))  # g_x = g_y f'(x)
+        return _like(g * deriv(x, ans), x)  # g_x = g_y f'(x)
 
     prim = Primitive(
         ufunc.__name__, ufunc, jvp, vjp, sympy=sympy, torch=torch, domain=domain, kink=kink, nin=1
@@ -157,11 +167,11 @@ def binary(
                 out = d if out is None else out + d
         if np.shape(out) != np.shape(ans):
             out = np.broadcast_to(out, np.shape(ans))
-        return as_dtype(out, _dtype(ans))
+        return _like(out, ans)
 
     def vjp(i: int, g: Any, ans: Any, x: Any, y: Any) -> Any:
         xi = x if i == 0 else y
-        return as_dtype(unbroadcast(term(partials[i], g, x, y, ans), _shape(xi)), _float_dtype(xi))
+        return _like(unbroadcast(term(partials[i], g, x, y, ans), _shape(xi)), xi)
 
     prim = Primitive(
         ufunc.__name__, ufunc, jvp, vjp, sympy=sympy, torch=torch, domain=domain, kink=kink, nin=2
