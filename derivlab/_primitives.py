@@ -249,11 +249,14 @@ def _pow_dy(x: Any, y: Any, z: Any) -> Any:
     return z * np.log(np.where(np.equal(x, 0), 1.0, x))
 
 
-class _Floor(sp.floor):
+class _Floor(sp.floor):  # printed (and lambdified) as floor
     """SymPy's floor with derivative 0 (it has one almost everywhere), as the rows state it."""
 
     def fdiff(self, argindex: int = 1) -> Any:
         return sp.S.Zero
+
+
+_Floor.__name__ = "floor"
 
 
 def _sinc_deriv(x: Any, y: Any) -> Any:
