@@ -15,6 +15,19 @@ Conventions (the same as PyTorch's, so the two agree everywhere):
   reductions share it evenly among tied entries; ``np.clip`` passes it on the closed interval
   ``[lo, hi]``; ``np.sqrt'(0) = inf`` as the formula says, but ``np.linalg.norm`` and ``np.std``
   have gradient 0 at 0. ReLU written as ``np.where(x > 0, x, 0)`` has ``relu'(0) = 0``.
+  ``np.fmax``/``np.fmin`` give a tie's gradient to x and a NaN entry none (PyTorch's rule);
+  ``%``, ``np.fmod``, ``//`` and ``round`` are differentiated away from their jumps
+  (``//`` and ``round`` are constants, like ``np.floor`` and ``np.round``).
+* ``np.linalg.eigh`` and ``np.linalg.cholesky`` treat A as symmetric (gradients come back
+  symmetric); eigenvector and singular-vector derivatives need distinct eigenvalues (singular
+  values) and raise a ``ValueError`` otherwise; ``svd`` and ``qr`` are differentiated in their
+  reduced forms.
+* Real code only: a complex intermediate (``x * 1j``) raises ``NotImplementedError`` rather than
+  returning a complex or wrong derivative.
+* The reverse trace keeps its own copy of the plain arrays an op reads, so mutating them
+  afterwards cannot change a gradient; a traced value used after its transformation returned
+  (it escaped into a list or a global) raises a ``TypeError`` saying where it was made.
+* Tangents and gradients have the dtype of their primal (float32 in, float32 out).
 * Inputs to differentiate are floating point: a Python ``int`` or an integer array raises a
   ``TypeError`` (write ``3.0``, or ``x.astype(float)``).
 * NaN and inf propagate as NumPy's arithmetic propagates them.

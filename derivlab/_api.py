@@ -119,15 +119,19 @@ def _call(f: Callable, args: Sequence[Any]) -> Any:
 def _reverse_pass(f: Callable, primals: Sequence[Any], where: str) -> tuple[Any, Callable]:
     """Run f under a reverse trace; return its output and a pullback for output cotangents."""
     trace = ReverseTrace()
+    trace.origin = _origin(where, f)
     flat, defs = [], []
     boxed_args = []
     for p in primals:
         leaves, treedef = tree_flatten(p)
-        boxes = [ReverseBox(_as_input(leaf, where), trace) for leaf in leaves]
+        boxes = [ReverseBox(trace.keep(_as_input(leaf, where)), trace) for leaf in leaves]
         flat.append(boxes)
         defs.append(treedef)
         boxed_args.append(tree_unflatten(treedef, boxes))
-    out = _call(f, boxed_args)
+    try:
+        out = _call(f, boxed_args)
+    finally:
+        trace.ended = True  # a box of this trace used from now on has escaped it
     out_leaves, out_def = tree_flatten(out)
 
     def pullback(cotangent: Any) -> tuple[Any, ...]:
@@ -149,7 +153,7 @@ def _reverse_pass(f: Callable, primals: Sequence[Any], where: str) -> tuple[Any,
         cts = backward(seeds, trace) if seeds else {}
         result = []
         for boxes, treedef in zip(flat, defs):
-            grads = [_cotangent_or_zero(cts.get(id(b)), b) for b in boxes]
+            grads = [_fresh(_cotangent_or_zero(cts.get(id(b)), b)) for b in boxes]
             result.append(tree_unflatten(treedef, grads))
         return tuple(result)
 
@@ -159,8 +163,25 @@ def _reverse_pass(f: Callable, primals: Sequence[Any], where: str) -> tuple[Any,
 
 def _unbox(x: Any, trace: Any) -> Any:
     if isinstance(x, Box) and x._trace is trace:
-        return x.value
+        return _fresh(x.value)  # the tape still reads its value: hand the caller a copy
     return x
+
+
+def _fresh(x: Any) -> Any:
+    """An ordinary writeable array the caller owns (not a read-only broadcast, not a view)."""
+    if type(x) is np.ndarray:
+        return np.array(x, copy=True)
+    return x
+
+
+def _origin(where: str, f: Any) -> str:
+    """'grad of f (defined at file:line)', for the error raised when a box escapes its trace."""
+    while hasattr(f, "__wrapped__"):
+        f = f.__wrapped__
+    name = getattr(f, "__qualname__", None) or type(f).__name__
+    code = getattr(f, "__code__", None)
+    at = f" (defined at {code.co_filename}:{code.co_firstlineno})" if code else ""
+    return f"{where} of {name}{at}"
 
 
 def _cotangent_or_zero(ct: Any, box: Box) -> Any:
@@ -201,6 +222,7 @@ def _selected(f: Callable, args: tuple, nums: tuple[int, ...]) -> Callable:
             full[n] = v
         return f(*full)
 
+    g.__wrapped__ = f  # type: ignore[attr-defined]  # named in error messages
     return transform(g) if is_transform(f) else g
 
 
@@ -295,6 +317,7 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[A
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primal(s) but {len(tangents)} tangent(s).")
     trace = ForwardTrace()
+    trace.origin = _origin("jvp", f)
     args = []
     for p, t in zip(primals, tangents):
         p_leaves, p_def = tree_flatten(p)
@@ -313,16 +336,19 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[A
             tl = lift(tl)  # an engine-made constant: dl.cost counts the work done on it
             boxes.append(ForwardBox(pl, tl, trace))
         args.append(tree_unflatten(p_def, boxes))
-    out = _call(f, args)
+    try:
+        out = _call(f, args)
+    finally:
+        trace.ended = True  # a box of this trace used from now on has escaped it
     out_leaves, out_def = tree_flatten(out)
     values, tans = [], []
     for o in out_leaves:
         if type(o) is ForwardBox and o._trace is trace:
-            values.append(o.value)
-            tans.append(o.tangent)
+            values.append(_fresh(o.value))
+            tans.append(_fresh(o.tangent))
         else:
             values.append(o)
-            tans.append(np.zeros(np.shape(strip(o))))
+            tans.append(np.zeros(np.shape(strip(o)), dtype=_float_dtype(o)))
     return tree_unflatten(out_def, values), tree_unflatten(out_def, tans)
 
 
@@ -337,6 +363,11 @@ def _one_hot(shape: tuple[int, ...], j: int, dtype: Any) -> np.ndarray:
 
 def _dtype(x: Any) -> np.dtype:
     return np.result_type(strip(x))
+
+
+def _float_dtype(x: Any) -> np.dtype:
+    d = np.result_type(strip(x))
+    return d if np.issubdtype(d, np.inexact) else np.dtype(np.float64)
 
 
 def _arrange(blocks: list[list[Any]], out_def: Any, in_def: Any, argnums: Any) -> Any:

@@ -87,12 +87,18 @@ _levels = itertools.count(1)
 
 
 class Trace:
-    """A differentiation in progress; boxes of the same trace share it."""
+    """A differentiation in progress; boxes of the same trace share it.
 
-    __slots__ = ("level",)
+    ``ended`` is set by the transformation once the traced function has returned; ``origin`` says
+    which transformation of which function started it (for the error raised when a box escapes).
+    """
+
+    __slots__ = ("level", "ended", "origin")
 
     def __init__(self) -> None:
         self.level = next(_levels)
+        self.ended = False
+        self.origin: Any = None
 
 
 class ForwardTrace(Trace):
@@ -124,11 +130,12 @@ class ReverseTrace(Trace):
     backwards visits every node after all of its consumers, with no graph search at all.
     """
 
-    __slots__ = ("tape",)
+    __slots__ = ("tape", "_kept")
 
     def __init__(self) -> None:
         super().__init__()
         self.tape: list[ReverseBox] = []
+        self._kept: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id -> (caller's, snapshot)
 
     def process(self, prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
         primals = []
@@ -138,11 +145,50 @@ class ReverseTrace(Trace):
                 primals.append(x.value)
                 parents.append((x, i))
             else:
-                primals.append(x)
+                primals.append(self.keep(x) if type(x) is np.ndarray else x)
+        if params:
+            params = {k: self.keep(v) for k, v in params.items()}
         ans = prim.impl(*primals, **params)
         box = ReverseBox(ans, self, prim, primals, params, parents)
         self.tape.append(box)
         return box
+
+    def keep(self, x: Any) -> Any:
+        """The trace's own copy of a plain array operand, so that the caller may mutate theirs.
+
+        The backward sweep reads constant operands (``buf`` in ``w * buf``, an ``np.where`` mask,
+        an index array) long after the op ran; a caller who writes into them in between
+        (``buf[:] = 5``) would otherwise get a silently wrong gradient. Copying costs one pass
+        over the array, no more than the op itself, and the copy is shared: an array used by many
+        ops (a data matrix ``X``) is copied once per trace, and each later use only checks that
+        it still equals the copy (a changed array gets a new snapshot). An array that owns its
+        memory and is read-only cannot change and is kept as it is.
+        """
+        if type(x) is tuple:
+            return tuple(self.keep(v) for v in x) if any(type(v) is np.ndarray for v in x) else x
+        if type(x) is not np.ndarray or (not x.flags.writeable and x.base is None):
+            return x
+        kept = self._kept.get(id(x))
+        if kept is not None and kept[0] is x and _same(x, kept[1]):
+            return kept[1]
+        snap = _snapshot(x)
+        self._kept[id(x)] = (x, snap)  # holding x keeps its id from being reused
+        return snap
+
+
+def _snapshot(x: np.ndarray) -> np.ndarray:
+    if x.size and 0 in x.strides:  # a broadcast view: copy the distinct entries only
+        core = x[tuple(slice(0, 1) if st == 0 else slice(None) for st in x.strides)]
+        return np.broadcast_to(core.copy(), x.shape)
+    return x.copy()
+
+
+def _same(x: np.ndarray, snap: np.ndarray) -> bool:
+    with np.errstate(invalid="ignore"):
+        eq = x == snap
+    if x.dtype.kind in "fc":
+        eq |= np.isnan(x) & np.isnan(snap)
+    return bool(np.all(eq))
 
 
 # ---- boxes ----
@@ -284,12 +330,26 @@ def bind(prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
     for x in operands:
         if isinstance(x, Box):
             t = x._trace
+            if t.ended:
+                raise _escaped(x, prim)
             if t.level > level:
                 top = t
                 level = t.level
     if top is None:
         return prim.impl(*operands, **params)
     return top.process(prim, operands, params)
+
+
+def _escaped(x: Box, prim: Primitive) -> Exception:
+    made = f" by np.{x.prim.name}" if isinstance(x, ReverseBox) and x.prim is not None else ""
+    origin = x._trace.origin or "a derivlab transformation"
+    return TypeError(
+        f"derivlab: a traced value made{made} inside {origin} was used by np.{prim.name} after "
+        "that transformation had returned. It escaped the traced function (kept in a list, dict, "
+        "global or attribute) and its derivative is no longer being computed. Return the value "
+        "from the function instead (use derivlab.value_and_grad or derivlab.vjp to get it out "
+        f"with the derivative), or keep a plain copy of an input instead of a traced one.{_where()}"
+    )
 
 
 def strip(x: Any) -> Any:

@@ -14,13 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from derivlab._core import Box, Primitive, bind, note, strip, strip_all
+from derivlab._core import Box, Primitive, _where, bind, note, strip, strip_all
 from derivlab._primitives import (
     AMAX,
     AMIN,
     ASTYPE,
     BROADCAST,
     CONCAT,
+    COPY,
     CUMSUM,
     DET,
     DIAGONAL,
@@ -36,10 +37,13 @@ from derivlab._primitives import (
     SUM,
     TRANSPOSE,
     UFUNCS,
+    _einsum_parse,
+    _float_dtype,
     _register,
     _shape,
     _sqrt0_impl,
     _untake_impl,
+    as_dtype,
     unbroadcast,
 )
 
@@ -51,6 +55,7 @@ NONDIFF_UFUNCS = {
     np.sign, np.floor, np.ceil, np.rint, np.trunc, np.greater, np.greater_equal, np.less,
     np.less_equal, np.equal, np.not_equal, np.logical_and, np.logical_or, np.logical_not,
     np.logical_xor, np.isnan, np.isinf, np.isfinite, np.signbit, np.heaviside,
+    np.floor_divide,  # ⌊x/y⌋ is piecewise constant, like np.floor
 }  # fmt: skip
 
 # NumPy functions whose result does not depend differentiably on array values
@@ -60,6 +65,7 @@ NONDIFF_FUNCTIONS = {
     np.array_equal, np.round, np.around, np.result_type, np.iscomplexobj, np.isrealobj,
     np.any, np.all, np.count_nonzero, np.sign, np.isnan, np.isfinite, np.isinf,
     np.searchsorted, np.may_share_memory, np.shares_memory, np.sort_complex,
+    np.argpartition,
 }  # fmt: skip
 
 
@@ -109,10 +115,18 @@ def _reject(name: str, **unsupported: Any) -> None:
 # ---- NumPy functions: adapters onto rows, and composites written with rows ----
 
 
+def _with_dtype(a: Any, dtype: Any) -> Any:
+    """``a`` converted first when a reduction is asked for ``dtype=`` (NumPy accumulates in it)."""
+    return a if dtype is None else a.astype(dtype)
+
+
 @implements(np.sum)
 def _np_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=np._NoValue,
             where=np._NoValue):  # fmt: skip
     _reject("np.sum", out=out, initial=initial, where=where)
+    a = _with_dtype(a, dtype)
+    if not isinstance(a, Box):  # dtype= made it an integer: a constant
+        return np.sum(a, axis=axis, keepdims=keepdims)
     return bind(SUM, (a,), {"axis": _norm_axis(axis, np.ndim(a)), "keepdims": bool(keepdims)})
 
 
@@ -126,6 +140,7 @@ def _count(a: Any, axis: Any) -> int:
 @implements(np.mean)
 def _np_mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=np._NoValue):  # fmt: skip
     _reject("np.mean", out=out, where=where)
+    a = _with_dtype(a, dtype)
     return np.sum(a, axis=axis, keepdims=keepdims) / _count(a, axis)  # mean = sum / N
 
 
@@ -166,12 +181,30 @@ for _f in (np.min, np.amin):
 def _np_prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=np._NoValue,
              where=np._NoValue):  # fmt: skip
     _reject("np.prod", out=out, initial=initial, where=where)
-    return bind(PROD, (a,), {"axis": _norm_axis(axis, np.ndim(a)), "keepdims": bool(keepdims)})
+    a = _with_dtype(a, dtype)
+    if not isinstance(a, Box):
+        return np.prod(a, axis=axis, keepdims=keepdims)
+    axis = _norm_axis(axis, np.ndim(a))
+    if isinstance(axis, tuple) and len(axis) == 1:
+        axis = axis[0]
+    if isinstance(axis, tuple):
+        # several axes: move them last, merge them into one, take the product along it
+        shape = np.shape(a)
+        rest = [d for d in range(len(shape)) if d not in axis]
+        merged = np.reshape(np.transpose(a, rest + list(axis)), [shape[d] for d in rest] + [-1])
+        out = bind(PROD, (merged,), {"axis": len(rest), "keepdims": False})
+        if keepdims:
+            out = np.reshape(out, tuple(1 if d in axis else s for d, s in enumerate(shape)))
+        return out
+    return bind(PROD, (a,), {"axis": axis, "keepdims": bool(keepdims)})
 
 
 @implements(np.cumsum)
 def _np_cumsum(a, axis=None, dtype=None, out=None):
     _reject("np.cumsum", out=out)
+    a = _with_dtype(a, dtype)
+    if not isinstance(a, Box):
+        return np.cumsum(a, axis=axis)
     if axis is None:
         a, axis = np.reshape(a, (-1,)), 0
     return bind(CUMSUM, (a,), {"axis": axis % np.ndim(a)})
@@ -282,24 +315,6 @@ def _np_vstack(tup, *, dtype=None, casting="same_kind"):
     return np.concatenate(arrs, axis=0)
 
 
-@implements(np.split)
-def _np_split(ary, indices_or_sections, axis=0):
-    n = np.shape(ary)[axis]
-    if isinstance(indices_or_sections, int):
-        if n % indices_or_sections:
-            raise ValueError("array split does not result in an equal division")
-        step = n // indices_or_sections
-        bounds = list(range(0, n + 1, step))
-    else:
-        bounds = [0, *indices_or_sections, n]
-    index = [slice(None)] * np.ndim(ary)
-    parts = []
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
-        index[axis] = slice(lo, hi)
-        parts.append(ary[tuple(index)])
-    return parts
-
-
 @implements(np.flip)
 def _np_flip(m, axis=None):
     nd = np.ndim(m)
@@ -338,14 +353,15 @@ def _where_impl(x: Any, y: Any, *, cond: np.ndarray) -> Any:
 
 def _where_jvp(tangents: list, ans: Any, x: Any, y: Any, *, cond: np.ndarray) -> Any:
     tx, ty = tangents
-    zero = np.zeros(np.shape(ans))
+    zero = np.zeros(np.shape(ans), dtype=_float_dtype(ans))
     out = np.where(cond, zero if tx is None else tx, zero if ty is None else ty)
-    return out
+    return as_dtype(out, _float_dtype(ans))
 
 
 def _where_vjp(i: int, g: Any, ans: Any, x: Any, y: Any, *, cond: np.ndarray) -> Any:
     picked = np.where(cond, g, 0.0) if i == 0 else np.where(cond, 0.0, g)
-    return unbroadcast(picked, _shape(x if i == 0 else y))
+    xi = x if i == 0 else y
+    return as_dtype(unbroadcast(picked, _shape(xi)), _float_dtype(xi))
 
 
 WHERE = _register(Primitive("where", _where_impl, _where_jvp, _where_vjp, torch="where", nin=2))
@@ -415,14 +431,45 @@ def _np_tensordot(a, b, axes=2):
     return np.einsum(f"{''.join(sa)},{''.join(sb)}->{''.join(out)}", a, b)
 
 
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _sublist(sub: Any) -> str:
+    """einsum's sublist form, [0, 1, Ellipsis], as subscripts, 'ab...'."""
+    out = []
+    for s in sub:
+        if s is Ellipsis:
+            out.append("...")
+        elif isinstance(s, (int, np.integer)) and 0 <= s < len(_LETTERS):
+            out.append(_LETTERS[s])
+        else:
+            raise ValueError(f"einsum: subscript {s!r} in the sublist form must be an int 0..51")
+    return "".join(out)
+
+
 @implements(np.einsum)
 def _np_einsum(subscripts, *operands, out=None, optimize=False, **kwargs):
     _reject("np.einsum", out=out)
-    if not isinstance(subscripts, str):
-        raise NotImplementedError(
-            "derivlab: np.einsum in the sublist form is not supported; use a subscript string."
-        )
-    return bind(EINSUM, operands, {"spec": subscripts})
+    if not isinstance(subscripts, str):  # sublist form: op0, sub0, op1, sub1, ..., [subout]
+        args = (subscripts, *operands)
+        operands = args[0:-1:2] if len(args) % 2 else args[0::2]
+        spec = ",".join(_sublist(s) for s in args[1::2][: len(operands)])
+        if len(args) % 2:
+            spec += "->" + _sublist(args[-1])
+        subscripts = spec
+    ins, out_sub = _einsum_parse(subscripts, [np.shape(x) for x in operands])
+    operands = list(operands)
+    for k, sub in enumerate(ins):
+        # a letter repeated inside one operand ('ii->', 'iij->j') is a diagonal of it: take
+        # that with np.diagonal (a row) so the einsum itself sees distinct letters only
+        while len(set(sub)) != len(sub):
+            c = next(c for c in sub if sub.count(c) > 1)
+            p = sub.index(c)
+            q = sub.index(c, p + 1)
+            operands[k] = np.diagonal(operands[k], 0, p, q)  # the diagonal axis goes last
+            sub = sub[:p] + sub[p + 1 : q] + sub[q + 1 :] + c
+        ins[k] = sub
+    return bind(EINSUM, tuple(operands), {"spec": ",".join(ins) + "->" + out_sub})
 
 
 @implements(np.trace)
@@ -460,17 +507,30 @@ def _np_pad(array, pad_width, mode="constant", **kwargs):
 
 @implements(np.copy)
 def _np_copy(a, order="K", subok=False):
-    return a  # traced values are immutable, so a copy is the value itself
+    return bind(COPY, (a,), {})  # a new array, as NumPy's (the trace's values are never shared)
 
 
-@implements(np.linalg.norm)
-def _np_norm(x, ord=None, axis=None, keepdims=False):
-    if ord not in (None, 2, "fro") or (ord == 2 and axis is None and np.ndim(x) == 2):
-        raise NotImplementedError(
-            f"derivlab: np.linalg.norm(x, ord={ord!r}) is not supported on traced values; "
-            "the Euclidean/Frobenius norm (ord=None) is: np.sqrt(np.sum(x**2))."
-        )
-    return _sqrt0_impl(np.sum(x * x, axis=axis, keepdims=keepdims))  # ∇‖x‖ = 0 at x = 0
+@implements(np.nan_to_num)
+def _np_nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    # finite entries pass through (derivative 1); NaN and ±inf become constants (derivative 0)
+    plain = strip(x)
+    replaced = np.nan_to_num(plain, copy=True, nan=nan, posinf=posinf, neginf=neginf)
+    return np.where(np.isfinite(plain), x, replaced)
+
+
+@implements(np.real_if_close)
+def _np_real_if_close(a, tol=100):
+    return a  # traced values are real already
+
+
+@implements(np.real)
+def _np_real(val):
+    return val
+
+
+@implements(np.imag)
+def _np_imag(val):
+    return np.zeros(np.shape(val), np.result_type(strip(val)))  # a real value: 0, a constant
 
 
 @implements(np.linalg.inv)
@@ -500,6 +560,10 @@ def _np_slogdet(a):
 # ---- dispatch (called by Box.__array_ufunc__ / __array_function__) ----
 
 
+# np.sinc is a Python function rather than a ufunc; its row is an elementwise one all the same
+FUNCTIONS[np.sinc] = lambda x: bind(PRIMITIVES["sinc"], (x,), {})
+
+
 def _no_rule(what: str) -> NotImplementedError:
     return NotImplementedError(
         f"derivlab: no derivative rule for {what}. derivlab differentiates the NumPy functions "
@@ -526,6 +590,8 @@ def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) ->
     prim = UFUNCS.get(ufunc)
     if prim is None:
         raise _no_rule(f"np.{ufunc.__name__}")
+    for x in inputs:
+        _real(x, ufunc.__name__)
     if kwargs:
         raise NotImplementedError(
             f"derivlab: np.{ufunc.__name__} with keyword arguments {sorted(kwargs)} is not "
@@ -536,6 +602,12 @@ def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) ->
 
 def dispatch_function(func: Callable, args: tuple, kwargs: dict) -> Any:
     impl = FUNCTIONS.get(func)
+    for x in args:
+        if isinstance(x, (list, tuple)):
+            for v in x:
+                _real(v, func.__name__)
+        else:
+            _real(x, func.__name__)
     if impl is not None:
         return impl(*args, **kwargs)
     if func in NONDIFF_FUNCTIONS:
@@ -551,14 +623,59 @@ def dispatch_function(func: Callable, args: tuple, kwargs: dict) -> Any:
 
 
 def _bin(prim: Primitive, reflected: bool = False) -> Callable:
-    if reflected:
-        return lambda self, other: bind(prim, (other, self), {})
-    return lambda self, other: bind(prim, (self, other), {})
+    name = prim.name
+
+    def op(self: Box, other: Any) -> Any:
+        if type(other) is not float and not isinstance(other, Box):  # the common cases, fast
+            _real(other, name)
+        return bind(prim, (other, self) if reflected else (self, other), {})
+
+    return op
+
+
+def _is_complex(x: Any) -> bool:
+    t = type(x)
+    if t is float or t is int or isinstance(x, Box):  # the common cases first: this runs per op
+        return False
+    if t is complex:
+        return True
+    dtype = getattr(x, "dtype", None)
+    return dtype is not None and dtype.kind == "c"
+
+
+def _real(x: Any, name: str) -> Any:
+    """``x``, or a clear error when it is complex (derivlab differentiates real code only)."""
+    if _is_complex(x):
+        raise NotImplementedError(
+            f"derivlab: np.{name} of a traced value and a complex number ({x!r:.40}): complex "
+            "intermediates are not supported by derivlab's autodiff, so the result would be a "
+            "complex number (or a wrong derivative after .real / np.abs). Write the real "
+            "computation with real arrays (for x·(a+bj), carry a·x and b·x separately); for the "
+            "complex-step method use derivlab.numeric.derivative(f, x, method='complex')."
+        )
+    return x
+
+
+def _floordiv(self: Box, other: Any, reflected: bool = False) -> Any:
+    # ⌊x/y⌋ is piecewise constant: derivative 0 wherever it exists, like np.floor
+    a, b = (other, self) if reflected else (self, other)
+    _real(other, "floor_divide")
+    return np.floor_divide(strip(a), strip(b))
+
+
+def _round(self: Box, ndigits: int | None = None) -> Any:
+    # round(x) is np.round(x): piecewise constant, a plain array with derivative 0
+    return np.round(strip(self), ndigits or 0)
+
+
+def _divmod(self: Box, other: Any, reflected: bool = False) -> Any:
+    a, b = (other, self) if reflected else (self, other)
+    return np.floor_divide(strip(a), strip(b)), np.remainder(a, b)
 
 
 _ADD, _SUB, _MUL = PRIMITIVES["add"], PRIMITIVES["subtract"], PRIMITIVES["multiply"]
 _DIV, _POW, _MATMUL = PRIMITIVES["divide"], PRIMITIVES["power"], PRIMITIVES["matmul"]
-_NEG, _ABS = PRIMITIVES["negative"], PRIMITIVES["absolute"]
+_NEG, _ABS, _MOD = PRIMITIVES["negative"], PRIMITIVES["absolute"], PRIMITIVES["remainder"]
 
 Box.__add__, Box.__radd__ = _bin(_ADD), _bin(_ADD, True)
 Box.__sub__, Box.__rsub__ = _bin(_SUB), _bin(_SUB, True)
@@ -566,6 +683,14 @@ Box.__mul__, Box.__rmul__ = _bin(_MUL), _bin(_MUL, True)
 Box.__truediv__, Box.__rtruediv__ = _bin(_DIV), _bin(_DIV, True)
 Box.__pow__, Box.__rpow__ = _bin(_POW), _bin(_POW, True)
 Box.__matmul__, Box.__rmatmul__ = _bin(_MATMUL), _bin(_MATMUL, True)
+Box.__mod__, Box.__rmod__ = _bin(_MOD), _bin(_MOD, True)
+Box.__floordiv__ = lambda self, other: _floordiv(self, other)
+Box.__rfloordiv__ = lambda self, other: _floordiv(self, other, True)
+Box.__divmod__ = lambda self, other: _divmod(self, other)
+Box.__rdivmod__ = lambda self, other: _divmod(self, other, True)
+Box.__round__ = _round
+Box.real = property(lambda self: self)  # traced values are real
+Box.imag = property(lambda self: np.zeros(self.shape, self.dtype))
 Box.__neg__ = lambda self: bind(_NEG, (self,), {})
 Box.__pos__ = lambda self: self
 Box.__abs__ = lambda self: bind(_ABS, (self,), {})
@@ -628,8 +753,24 @@ Box.astype = _astype_method
 Box.flatten = lambda self, order="C": np.reshape(self, (-1,), order=order)
 
 
+def _sort_method(self: Box, *args: Any, **kwargs: Any) -> None:
+    raise TypeError(
+        "derivlab: x.sort() sorts in place, and traced arrays are immutable; write "
+        f"x = np.sort(x) instead (the gradient follows the permutation).{_where()}"
+    )
+
+
+Box.sort = _sort_method
+Box.repeat = lambda self, repeats, axis=None: np.repeat(self, repeats, axis)
+Box.round = lambda self, decimals=0: np.round(strip(self), decimals)
+
+
 def primitives() -> list[str]:
     """Names of every NumPy function derivlab can differentiate (rows and composites)."""
     names = {f"np.{p.name}" for p in PRIMITIVES.values() if p.name != "untake"}
     names |= {f"np.{n}" for n in COMPOSITES}
     return sorted(names)
+
+
+# the composites for shapes and assembly, and the decompositions, register themselves on import
+from derivlab import _assembly, _linalg  # noqa: E402, F401

@@ -71,6 +71,41 @@ def _shape(x: Any) -> tuple[int, ...]:
     return x.shape if hasattr(x, "shape") else np.shape(x)
 
 
+def _dtype(x: Any) -> np.dtype:
+    while isinstance(x, Box):
+        x = x.value
+    try:
+        return x.dtype
+    except AttributeError:  # a Python number
+        return np.result_type(x)
+
+
+_F64 = np.dtype(np.float64)
+
+
+def _float_dtype(x: Any) -> np.dtype:
+    d = _dtype(x)
+    return d if d.kind in "fc" else _F64
+
+
+def _like(v: Any, ref: Any) -> Any:
+    """``v`` in the (float) dtype of ``ref``; the common case, already equal, costs no call."""
+    try:
+        if v.dtype == ref.dtype:
+            return v
+    except AttributeError:  # a Python number on either side
+        pass
+    return as_dtype(v, _float_dtype(ref))
+
+
+def as_dtype(v: Any, dtype: np.dtype) -> Any:
+    """``v`` in ``dtype``: a tangent or cotangent keeps the dtype of its primal (float32 stays
+    float32 even when a rule's constant, e.g. a float64 exponent, promoted it)."""
+    if v is None or _dtype(v) == dtype:
+        return v
+    return v.astype(dtype) if isinstance(v, Box) else np.asarray(v).astype(dtype)
+
+
 # ---- elementwise rows: one local derivative serves both modes ----
 
 
@@ -86,10 +121,10 @@ def elementwise(
     """Row for a unary elementwise y = f(x) with local derivative ``deriv(x, y) = f'(x)``."""
 
     def jvp(tangents: list, ans: Any, x: Any) -> Any:
-        return tangents[0] * deriv(x, ans)  # t_y = f'(x) t_x
+        return _like(tangents[0] * deriv(x, ans), ans)  # t_y = f'(x) t_x
 
     def vjp(i: int, g: Any, ans: Any, x: Any) -> Any:
-        return g * deriv(x, ans)  # g_x = g_y f'(x)
+        return _like(g * deriv(x, ans), x)  # g_x = g_y f'(x)
 
     prim = Primitive(
         ufunc.__name__, ufunc, jvp, vjp, sympy=sympy, torch=torch, domain=domain, kink=kink, nin=1
@@ -132,10 +167,11 @@ def binary(
                 out = d if out is None else out + d
         if np.shape(out) != np.shape(ans):
             out = np.broadcast_to(out, np.shape(ans))
-        return out
+        return _like(out, ans)
 
     def vjp(i: int, g: Any, ans: Any, x: Any, y: Any) -> Any:
-        return unbroadcast(term(partials[i], g, x, y, ans), _shape(x if i == 0 else y))
+        xi = x if i == 0 else y
+        return _like(unbroadcast(term(partials[i], g, x, y, ans), _shape(xi)), xi)
 
     prim = Primitive(
         ufunc.__name__, ufunc, jvp, vjp, sympy=sympy, torch=torch, domain=domain, kink=kink, nin=2
@@ -186,6 +222,18 @@ elementwise(np.arccosh,  lambda x, y: 1.0 / np.sqrt(x * x - 1.0), sympy=sp.acosh
             domain="above1")
 elementwise(np.arctanh,  lambda x, y: 1.0 / (1.0 - x * x), sympy=sp.atanh, torch="atanh",
             domain="unit")
+elementwise(np.fabs,     lambda x, y: np.sign(x), sympy=sp.Abs, torch="abs",
+            kink="|x|'(0) = 0, as np.absolute")
+elementwise(np.sinc,     lambda x, y: _sinc_deriv(x, y),
+            sympy=lambda a: sp.sin(sp.pi * a) / (sp.pi * a), torch="sinc")
+elementwise(np.deg2rad,  lambda x, y: np.full_like(y, math.pi / 180.0),
+            sympy=lambda a: a * sp.pi / 180, torch="deg2rad")
+elementwise(np.radians,  lambda x, y: np.full_like(y, math.pi / 180.0),
+            sympy=lambda a: a * sp.pi / 180, torch="deg2rad")
+elementwise(np.rad2deg,  lambda x, y: np.full_like(y, 180.0 / math.pi),
+            sympy=lambda a: a * 180 / sp.pi, torch="rad2deg")
+elementwise(np.degrees,  lambda x, y: np.full_like(y, 180.0 / math.pi),
+            sympy=lambda a: a * 180 / sp.pi, torch="rad2deg")
 
 
 # ---- binary rows: partial derivatives ∂z/∂x and ∂z/∂y ----
@@ -201,9 +249,49 @@ def _pow_dy(x: Any, y: Any, z: Any) -> Any:
     return z * np.log(np.where(np.equal(x, 0), 1.0, x))
 
 
+class _Floor(sp.floor):  # printed (and lambdified) as floor
+    """SymPy's floor with derivative 0 (it has one almost everywhere), as the rows state it."""
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        return sp.S.Zero
+
+
+_Floor.__name__ = "floor"
+
+
+def _sinc_deriv(x: Any, y: Any) -> Any:
+    # sinc'(x) = (cos πx - sinc x) / x; near 0, where that cancels, its Taylor series
+    # -π²x/3 + π⁴x³/30 - π⁶x⁵/840 (exact to ~1e-15 for |x| < 0.01, and so are its derivatives)
+    small = np.less(np.abs(strip(x)), 0.01)
+    xs = np.where(small, x, 0.0)
+    x2 = xs * xs
+    series = xs * (-(math.pi**2) / 3.0 + x2 * (math.pi**4 / 30.0 - x2 * (math.pi**6 / 840.0)))
+    xb = np.where(small, 1.0, x)
+    return np.where(small, series, (np.cos(math.pi * xb) - np.where(small, 1.0, y)) / xb)
+
+
+def _fmax_dx(x: Any, y: Any, z: Any) -> Any:
+    # PyTorch's fmax rule: x receives the gradient where x >= y or y is NaN (ties go to x)
+    xs, ys = strip(x), strip(y)
+    return (np.greater_equal(xs, ys) | np.isnan(ys)).astype(_float_dtype(z))
+
+
+def _fmin_dx(x: Any, y: Any, z: Any) -> Any:
+    xs, ys = strip(x), strip(y)
+    return (np.less_equal(xs, ys) | np.isnan(ys)).astype(_float_dtype(z))
+
+
+def _fmax_dy(x: Any, y: Any, z: Any) -> Any:
+    return 1.0 - _fmax_dx(x, y, z)
+
+
+def _fmin_dy(x: Any, y: Any, z: Any) -> Any:
+    return 1.0 - _fmin_dx(x, y, z)
+
+
 def _tie(mask: Any, x: Any, y: Any) -> Any:
     # 1 where the operand wins, 1/2 on a tie (PyTorch's maximum/minimum convention)
-    return np.where(np.equal(x, y), 0.5, mask.astype(float))
+    return np.where(np.equal(x, y), 0.5, mask.astype(np.result_type(_dtype(x), _dtype(y))))
 
 
 #      numpy             ∂z/∂x                                   ∂z/∂y
@@ -230,6 +318,22 @@ binary(np.logaddexp,     lambda x, y, z: np.exp(x - z),          lambda x, y, z:
        sympy=lambda a, b: sp.log(sp.exp(a) + sp.exp(b)), torch="logaddexp")
 binary(np.hypot,         lambda x, y, z: x / z,                  lambda x, y, z: y / z,
        sympy=lambda a, b: sp.sqrt(a**2 + b**2), torch="hypot")
+binary(np.logaddexp2,    lambda x, y, z: np.exp2(x - z),         lambda x, y, z: np.exp2(y - z),
+       sympy=lambda a, b: sp.log(2**a + 2**b, 2), torch="logaddexp2")
+binary(np.fmax,          _fmax_dx,                               _fmax_dy,
+       sympy=sp.Max, torch="fmax", kink="ties give the whole gradient to x, NaN entries none "
+       "(as PyTorch's fmax)")
+binary(np.fmin,          _fmin_dx,                               _fmin_dy,
+       sympy=sp.Min, torch="fmin", kink="ties give the whole gradient to x, NaN entries none "
+       "(as PyTorch's fmin)")
+# x mod y = x - ⌊x/y⌋ y (sign of y, Python's %); fmod uses trunc (sign of x, C's fmod): both jump
+# where x/y is an integer and are differentiated away from it, as PyTorch does
+binary(np.remainder,     _ONE,                                   lambda x, y, z: -np.floor(x / y),
+       sympy=lambda a, b: a - b * _Floor(a / b), torch="remainder", domain="positive",
+       kink="jumps where x/y is an integer; the derivative there is the one-sided one of floor")
+binary(np.fmod,          _ONE,                                   lambda x, y, z: -np.trunc(x / y),
+       sympy=lambda a, b: a - b * _Floor(a / b), torch="fmod", domain="positive",
+       kink="jumps where x/y is an integer; the derivative there is the one-sided one of trunc")
 # fmt: on
 
 
@@ -359,7 +463,7 @@ def _untake_impl(g: Any, *, index: Any, shape: tuple[int, ...]) -> Any:
     """Adjoint of indexing: a zero array of ``shape`` with ``g`` added at ``index``."""
     if isinstance(g, Box):
         return bind(UNTAKE, (g,), {"index": index, "shape": shape})
-    out = np.zeros(shape, dtype=np.result_type(g, np.float64))
+    out = np.zeros(shape, dtype=_float_dtype(g))
     if basic_index(index):
         out[index] = g  # slices and integers never name an entry twice: a plain write
     else:
@@ -393,7 +497,11 @@ def _concat_impl(*xs: Any, axis: int) -> Any:
 
 
 def _concat_jvp(tangents: list, ans: Any, *xs: Any, axis: int) -> Any:
-    ts = [np.zeros(_shape(x)) if t is None else t for x, t in zip(xs, tangents)]
+    dtype = _float_dtype(ans)
+    ts = [
+        np.zeros(_shape(x), dtype) if t is None else as_dtype(t, dtype)
+        for x, t in zip(xs, tangents)
+    ]
     return np.concatenate(ts, axis=axis)
 
 
@@ -406,9 +514,9 @@ def _concat_vjp_all(g: Any, ans: Any, *xs: Any, axis: int) -> list[Any]:
     starts = np.cumsum([0] + [_shape(x)[axis] for x in xs]).tolist()
     index = [slice(None)] * len(_shape(g))
     blocks = []
-    for lo, hi in zip(starts[:-1], starts[1:]):
+    for x, lo, hi in zip(xs, starts[:-1], starts[1:]):
         index[axis] = slice(lo, hi)
-        blocks.append(g[tuple(index)])  # the block of g that came from each operand
+        blocks.append(as_dtype(g[tuple(index)], _float_dtype(x)))  # operand x's block of g
     return blocks
 
 
@@ -465,7 +573,7 @@ def _extremum(np_red: Callable, name: str) -> Primitive:
         full = (
             ans if (keepdims or axis is None) else np.reshape(ans, _keepdims_shape(_shape(x), axis))
         )
-        hit = np.equal(strip(x), strip(full)).astype(float)
+        hit = np.equal(strip(x), strip(full)).astype(_float_dtype(x))
         return hit / np.sum(hit, axis=axis, keepdims=True)
 
     def jvp(tangents: list, ans: Any, x: Any, *, axis: Any, keepdims: bool) -> Any:
@@ -654,22 +762,33 @@ def _inv_vjp(i: int, g: Any, ans: Any, a: Any) -> Any:
 INV = _register(Primitive("linalg.inv", np.linalg.inv, _inv_jvp, _inv_vjp, torch="linalg.inv"))
 
 
-def _solve_jvp(tangents: list, ans: Any, a: Any, b: Any) -> Any:
-    ta, tb = tangents
-    # A x = b  =>  A dx = db - dA x
-    rhs = tb
-    if ta is not None:
-        rhs = -(ta @ ans) if rhs is None else rhs - ta @ ans
+def _solve_any(a: Any, rhs: Any, vector: bool) -> Any:
+    # NumPy treats b as a vector only when b is exactly 1-D; then x = A⁻¹ b has a's batch dims
+    # and the derivative's right-hand sides (batch + (M,)) are stacks of vectors, not matrices
+    if vector:
+        return np.squeeze(np.linalg.solve(a, np.expand_dims(rhs, -1)), -1)
     return np.linalg.solve(a, rhs)
 
 
+def _solve_jvp(tangents: list, ans: Any, a: Any, b: Any) -> Any:
+    ta, tb = tangents
+    vector = len(_shape(b)) == 1
+    # A x = b  =>  A dx = db - dA x
+    rhs = tb
+    if ta is not None:
+        dax = np.squeeze(ta @ np.expand_dims(ans, -1), -1) if vector else ta @ ans
+        rhs = -dax if rhs is None else rhs - dax
+    return _solve_any(a, np.broadcast_to(rhs, _shape(ans)), vector)
+
+
 def _solve_vjp(i: int, g: Any, ans: Any, a: Any, b: Any) -> Any:
-    gb = np.linalg.solve(_mT(a), g)  # Aᵀ λ = g
+    vector = len(_shape(b)) == 1
+    gb = _solve_any(_mT(a), g, vector)  # Aᵀ λ = g
     if i == 1:
-        return gb
-    if len(_shape(b)) == 1:
-        return -(np.expand_dims(gb, -1) * np.expand_dims(ans, -2))  # ∂/∂A = -λ xᵀ
-    return -(gb @ _mT(ans))
+        return unbroadcast(gb, _shape(b))  # b broadcast against a's batch: sum it back
+    if vector:
+        return unbroadcast(-(np.expand_dims(gb, -1) * np.expand_dims(ans, -2)), _shape(a))
+    return unbroadcast(-(gb @ _mT(ans)), _shape(a))  # ∂/∂A = -λ xᵀ
 
 
 SOLVE = _register(
@@ -751,4 +870,20 @@ def _pad_vjp(i: int, g: Any, ans: Any, x: Any, *, pad_width: tuple) -> Any:
 
 PAD = _register(
     Primitive("pad", _pad_impl, _linear_jvp(_pad_impl), _pad_vjp, torch="nn.functional.pad", nin=1)
+)
+
+
+def _copy_impl(x: Any) -> Any:
+    return np.copy(x)
+
+
+COPY = _register(
+    Primitive(
+        "copy",
+        _copy_impl,
+        _linear_jvp(_copy_impl),
+        lambda i, g, ans, x: g,  # the identity map is its own adjoint
+        torch="clone",
+        nin=1,
+    )
 )

@@ -157,6 +157,30 @@ def _t_diag_embed(v: torch.Tensor, k: int = 0) -> torch.Tensor:
     return torch.diag(v, k)
 
 
+def _sym3(*batch: int) -> np.ndarray:
+    """Symmetric matrices with well separated eigenvalues (for eigh)."""
+    a = _a(*batch, 3, 3)
+    return a + np.swapaxes(a, -1, -2) + np.diag([0.0, 2.0, 4.0])
+
+
+def _spd(*batch: int) -> np.ndarray:
+    """Symmetric positive definite matrices (for cholesky): A Aᵀ + 3 I."""
+    a = _a(*batch, 3, 3)
+    return a @ np.swapaxes(a, -1, -2) + 3.0 * np.eye(3)
+
+
+def _t_eigh_w(a: torch.Tensor) -> torch.Tensor:
+    return torch.linalg.eigh(a)[0]
+
+
+def _t_eigh_v2(a: torch.Tensor) -> torch.Tensor:
+    return torch.linalg.eigh(a)[1] ** 2  # squared: the sign of each eigenvector is arbitrary
+
+
+def _t_svd(a: torch.Tensor, k: int) -> torch.Tensor:
+    return torch.linalg.svd(a, full_matrices=False)[k]
+
+
 STRUCTURAL: dict[str, list[Case]] = {
     "matmul": [
         _case("mat@mat", lambda a, b: a @ b, lambda a, b: a @ b, _a(3, 4), _a(4, 2)),
@@ -278,6 +302,9 @@ STRUCTURAL: dict[str, list[Case]] = {
         _case("vector-b", np.linalg.solve, torch.linalg.solve, _spd_ish(3, 3), _a(3)),
         _case("matrix-b", np.linalg.solve, torch.linalg.solve, _spd_ish(3, 3), _a(3, 2)),
         _case("batched", np.linalg.solve, torch.linalg.solve, _spd_ish(2, 3, 3), _a(2, 3, 2)),
+        _case("batched-vector-b", np.linalg.solve, torch.linalg.solve, _spd_ish(2, 3, 3), _a(3)),
+        _case("broadcast-b", np.linalg.solve, torch.linalg.solve, _spd_ish(2, 3, 3), _a(3, 2)),
+        _case("broadcast-a", np.linalg.solve, torch.linalg.solve, _spd_ish(3, 3), _a(2, 3, 2)),
     ],
     "linalg.det": [
         _case("3x3", np.linalg.det, torch.linalg.det, _spd_ish(3, 3)),
@@ -307,6 +334,55 @@ STRUCTURAL: dict[str, list[Case]] = {
               lambda t: torch.nn.functional.pad(t, _PAD_TORCH), _a(3, 4)),
         _case("scalar-width", lambda x: np.pad(x, 1),
               lambda t: torch.nn.functional.pad(t, (1,) * 4), _a(2, 3)),
+    ],
+    "linalg.eigh.eigenvalues": [
+        _case("3x3", lambda a: np.linalg.eigh(a)[0], _t_eigh_w, _sym3()),
+        _case("batched", np.linalg.eigvalsh, _t_eigh_w, _sym3(2)),
+    ],
+    "linalg.eigh.eigenvectors": [
+        _case("squared", lambda a: np.linalg.eigh(a)[1] ** 2, _t_eigh_v2, _sym3()),
+        _case("batched", lambda a: np.linalg.eigh(a).eigenvectors ** 2, _t_eigh_v2, _sym3(2)),
+    ],
+    "linalg.svd.S": [
+        _case("tall", lambda a: np.linalg.svd(a, compute_uv=False), torch.linalg.svdvals,
+              _a(4, 3)),
+        _case("wide-batched", lambda a: np.linalg.svd(a, full_matrices=False)[1],
+              lambda a: _t_svd(a, 1), _a(2, 2, 3)),
+    ],
+    "linalg.svd.U": [
+        _case("tall", lambda a: np.linalg.svd(a, full_matrices=False)[0] ** 2,
+              lambda a: _t_svd(a, 0) ** 2, _a(4, 3)),
+        _case("wide", lambda a: np.linalg.svd(a, full_matrices=False).U ** 2,
+              lambda a: _t_svd(a, 0) ** 2, _a(2, 3)),
+        _case("square-polar", lambda a: (lambda u, s, vh: u @ vh)(*np.linalg.svd(a)),
+              lambda a: _t_svd(a, 0) @ _t_svd(a, 2), _a(2, 3, 3)),
+    ],
+    "linalg.svd.Vh": [
+        _case("tall", lambda a: np.linalg.svd(a, full_matrices=False)[2] ** 2,
+              lambda a: _t_svd(a, 2) ** 2, _a(4, 3)),
+        _case("wide", lambda a: np.linalg.svd(a, full_matrices=False).Vh ** 2,
+              lambda a: _t_svd(a, 2) ** 2, _a(2, 4)),
+    ],
+    "linalg.qr.Q": [
+        _case("tall", lambda a: np.linalg.qr(a)[0], lambda a: torch.linalg.qr(a)[0], _a(4, 3)),
+        _case("square-batched", lambda a: np.linalg.qr(a).Q, lambda a: torch.linalg.qr(a)[0],
+              _a(2, 3, 3)),
+    ],
+    "linalg.qr.R": [
+        _case("tall", lambda a: np.linalg.qr(a)[1], lambda a: torch.linalg.qr(a)[1], _a(4, 3)),
+        _case("mode-r", lambda a: np.linalg.qr(a, mode="r"), lambda a: torch.linalg.qr(a)[1],
+              _a(3, 3)),
+    ],
+    "linalg.cholesky": [
+        _case("3x3", np.linalg.cholesky, torch.linalg.cholesky, _spd()),
+        _case("batched", np.linalg.cholesky, torch.linalg.cholesky, _spd(2)),
+    ],
+    "linalg.pinv": [
+        _case("tall", np.linalg.pinv, torch.linalg.pinv, _a(4, 3)),
+        _case("wide-batched", np.linalg.pinv, torch.linalg.pinv, _a(2, 2, 3)),
+    ],
+    "copy": [
+        _case("np.copy", lambda x: np.copy(x) * 2.0, lambda t: t.clone() * 2.0, _a(3, 2)),
     ],
     "where": [
         _case("both", lambda x, y: np.where(_COND, x, y),
@@ -361,6 +437,11 @@ COMPOSITES: dict[str, list[Case]] = {
     "prod": [
         _case("all", np.prod, torch.prod, _a(2, 3)),
         _case("axis", lambda x: np.prod(x, axis=-1), lambda t: torch.prod(t, -1), _a(2, 3)),
+        _case("two-axes", lambda x: np.prod(x, axis=(0, 2)),
+              lambda t: torch.prod(t.permute(1, 0, 2).reshape(3, -1), 1), _a(2, 3, 2)),
+        _case("two-axes-keep", lambda x: x.prod(axis=(-1, 0), keepdims=True),
+              lambda t: torch.prod(t.permute(1, 0, 2).reshape(3, -1), 1).reshape(1, 3, 1),
+              _a(2, 3, 2)),
     ],
     "sum": [
         _case("method", lambda x: x.sum(axis=0), lambda t: t.sum(0), _a(3, 4)),
@@ -488,6 +569,18 @@ COMPOSITES: dict[str, list[Case]] = {
               lambda a, b: torch.tensordot(a, b, 0), _a(2), _a(3)),
     ],
     "einsum": [
+        _case("sublist", lambda a, b: np.einsum(a, [0, 1], b, [1], [0]),
+              lambda a, b: torch.einsum("ij,j->i", a, b), _a(3, 4), _a(4)),
+        _case("sublist-implicit-ellipsis", lambda a, b: np.einsum(a, [Ellipsis, 0, 1], b, [1, 2]),
+              lambda a, b: torch.einsum("...ij,jk->...ik", a, b), _a(2, 3, 4), _a(4, 2)),
+        _case("trace", lambda a: np.einsum("ii->", a), lambda a: torch.einsum("ii->", a),
+              _a(3, 3)),
+        _case("diagonal", lambda a: np.einsum("ii->i", a), lambda a: torch.einsum("ii->i", a),
+              _a(3, 3)),
+        _case("repeated-with-others", lambda a, b: np.einsum("iij,jk->ik", a, b),
+              lambda a, b: torch.einsum("iij,jk->ik", a, b), _a(3, 3, 2), _a(2, 4)),
+        _case("implicit-trace", lambda a: np.einsum("ii", a), lambda a: torch.einsum("ii", a),
+              _a(4, 4)),
         _case("spaces", lambda a, b: np.einsum("ij, j -> i", a, b),
               lambda a, b: torch.einsum("ij,j->i", a, b), _a(3, 4), _a(4)),
     ],
@@ -509,6 +602,18 @@ COMPOSITES: dict[str, list[Case]] = {
         _case("frobenius", np.linalg.norm, torch.linalg.norm, _a(3, 4)),
         _case("axis", lambda x: np.linalg.norm(x, axis=1),
               lambda t: torch.linalg.vector_norm(t, dim=1), _a(3, 4)),
+        *[_case(f"vector-ord-{o}", lambda x, o=o: np.linalg.norm(x, o),
+                lambda t, o=o: torch.linalg.vector_norm(t, o), _a(5))
+          for o in (1, 2, 3, 0.5, -1.5, np.inf, -np.inf)],
+        *[_case(f"matrix-ord-{o}", lambda x, o=o: np.linalg.norm(x, o),
+                lambda t, o=o: torch.linalg.matrix_norm(t, o), _a(4, 3))
+          for o in ("fro", "nuc", 2, -2, 1, -1, np.inf, -np.inf)],
+        _case("matrix-axes-keepdims",
+              lambda x: np.linalg.norm(x, "nuc", axis=(2, 0), keepdims=True),
+              lambda t: torch.linalg.matrix_norm(t, "nuc", dim=(2, 0), keepdim=True), _a(3, 2, 4)),
+        _case("vector-ord-axis-keepdims", lambda x: np.linalg.norm(x, 3, axis=0, keepdims=True),
+              lambda t: torch.linalg.vector_norm(t, 3, dim=0, keepdim=True), _a(3, 2)),
+        _case("3d-flat", np.linalg.norm, lambda t: torch.linalg.vector_norm(t), _a(2, 3, 2)),
     ],
     "pad": [
         _case("pairs-per-axis", lambda x: np.pad(x, [(2, 0)]),
@@ -521,6 +626,207 @@ COMPOSITES: dict[str, list[Case]] = {
     "where": [
         _case("scalar-branch", lambda x: np.where(_COND, 1.5, x),
               lambda x: torch.where(torch.as_tensor(_COND), 1.5, x), _a(3, 4)),
+    ],
+    "nan_to_num": [
+        _case("finite", np.nan_to_num, torch.nan_to_num, _a(3, 4)),
+        _case("nan-inf", lambda x: np.nan_to_num(x, nan=1.5, posinf=9.0),
+              lambda t: torch.nan_to_num(t, nan=1.5, posinf=9.0),
+              np.array([0.3, np.nan, np.inf, -np.inf, -1.2])),
+    ],
+    "real_if_close": [
+        _case("identity", lambda x: np.real_if_close(x) * 2.0, lambda t: t * 2.0, _a(3)),
+    ],
+    "real": [
+        _case("function-and-attribute", lambda x: np.real(x) * x.real, lambda t: t * t, _a(3)),
+    ],
+    "imag": [
+        _case("zero", lambda x: np.imag(x) + x, lambda t: t, _a(3)),
+    ],
+    "repeat": [
+        _case("axis", lambda x: np.repeat(x, 2, axis=1), lambda t: torch.repeat_interleave(t, 2, 1),
+              _a(2, 3)),
+        _case("flat-counts", lambda x: x.repeat([1, 0, 3]),
+              lambda t: torch.repeat_interleave(t, torch.tensor([1, 0, 3])), _a(3)),
+    ],
+    "roll": [
+        _case("flat", lambda x: np.roll(x, 2), lambda t: torch.roll(t, 2), _a(3, 4)),
+        _case("axes", lambda x: np.roll(x, (1, -1), axis=(0, 1)),
+              lambda t: torch.roll(t, (1, -1), (0, 1)), _a(3, 4)),
+    ],
+    "sliding_window_view": [
+        _case("1d", lambda x: np.lib.stride_tricks.sliding_window_view(x, 3),
+              lambda t: t.unfold(0, 3, 1), _a(6)),
+        _case("conv2d", lambda x, w: np.einsum(
+            "ijkl,kl->ij", np.lib.stride_tricks.sliding_window_view(x, (2, 2)), w),
+              lambda x, w: torch.einsum("ijkl,kl->ij", x.unfold(0, 2, 1).unfold(1, 2, 1), w),
+              _a(4, 5), _a(2, 2)),
+        _case("maxpool", lambda x: np.max(
+            np.lib.stride_tricks.sliding_window_view(x, (2, 2))[::2, ::2], axis=(-2, -1)),
+              lambda t: torch.nn.functional.max_pool2d(t[None], 2)[0], _a(4, 6)),
+        _case("axis", lambda x: np.lib.stride_tricks.sliding_window_view(x, 2, axis=0),
+              lambda t: t.unfold(0, 2, 1), _a(4, 3)),
+    ],
+    "take_along_axis": [
+        _case("axis1", lambda x: np.take_along_axis(x, _TAKE, 1),
+              lambda t: torch.take_along_dim(t, torch.as_tensor(_TAKE), 1), _a(3, 4)),
+    ],
+    "sort": [
+        _case("last", np.sort, lambda t: torch.sort(t).values, _a(3, 4)),
+        _case("axis0", lambda x: np.sort(x, axis=0), lambda t: torch.sort(t, 0).values, _a(3, 4)),
+        _case("flat", lambda x: np.sort(x, axis=None), lambda t: torch.sort(t.reshape(-1)).values,
+              _a(3, 4)),
+    ],
+    "partition": [
+        _case("kth", lambda x: _partitioned(np.partition(x, 2)),
+              lambda t: _partitioned(torch.sort(t).values), _a(6)),
+    ],
+    "tril": [
+        _case("main", np.tril, torch.tril, _a(3, 4)),
+        _case("k-batched", lambda x: np.tril(x, -1), lambda t: torch.tril(t, -1), _a(2, 3, 3)),
+    ],
+    "triu": [
+        _case("k1", lambda x: np.triu(x, 1), lambda t: torch.triu(t, 1), _a(4, 3)),
+    ],
+    "select": [
+        _case("two", lambda x, y: np.select([_COND, ~_COND & (_SEL > 0)], [x, y * 2.0], 0.5),
+              lambda x, y: torch.where(torch.as_tensor(_COND), x, torch.where(
+                  torch.as_tensor(~_COND & (_SEL > 0)), y * 2.0, 0.5)), _a(3, 4), _a(3, 4)),
+    ],
+    "flipud": [_case("2d", np.flipud, torch.flipud, _a(3, 4))],
+    "fliplr": [_case("2d", np.fliplr, torch.fliplr, _a(3, 4))],
+    "rot90": [
+        _case("k1", np.rot90, torch.rot90, _a(3, 4)),
+        _case("k2", lambda x: np.rot90(x, 2), lambda t: torch.rot90(t, 2), _a(3, 4)),
+        _case("k3-axes", lambda x: np.rot90(x, -1, axes=(1, 2)),
+              lambda t: torch.rot90(t, -1, (1, 2)), _a(2, 3, 4)),
+    ],
+    "rollaxis": [
+        _case("to-front", lambda x: np.rollaxis(x, 2), lambda t: torch.movedim(t, 2, 0),
+              _a(2, 3, 4)),
+        _case("start", lambda x: np.rollaxis(x, 0, 3), lambda t: torch.movedim(t, 0, 2),
+              _a(2, 3, 4)),
+    ],
+    "array_split": [
+        _case("uneven", lambda x: _weighted(np.array_split(x, 3)),
+              lambda t: _weighted(torch.tensor_split(t, 3)), _a(7, 2)),
+        _case("indices-axis", lambda x: _weighted(np.array_split(x, [1, 2], axis=1)),
+              lambda t: _weighted(torch.tensor_split(t, [1, 2], 1)), _a(2, 4)),
+    ],
+    "hsplit": [
+        _case("2d", lambda x: _weighted(np.hsplit(x, 2)),
+              lambda t: _weighted(torch.hsplit(t, 2)), _a(3, 4)),
+        _case("1d", lambda x: _weighted(np.hsplit(x, [1])),
+              lambda t: _weighted(torch.hsplit(t, [1])), _a(4)),
+    ],
+    "vsplit": [
+        _case("2d", lambda x: _weighted(np.vsplit(x, 2)),
+              lambda t: _weighted(torch.vsplit(t, 2)), _a(4, 3)),
+    ],
+    "dsplit": [
+        _case("3d", lambda x: _weighted(np.dsplit(x, 2)),
+              lambda t: _weighted(torch.dsplit(t, 2)), _a(2, 3, 4)),
+    ],
+    "append": [
+        _case("flat", np.append, lambda a, b: torch.cat([a.reshape(-1), b.reshape(-1)]),
+              _a(2, 3), _a(4)),
+        _case("axis", lambda a, b: np.append(a, b, axis=0), lambda a, b: torch.cat([a, b], 0),
+              _a(2, 3), _a(1, 3)),
+    ],
+    "column_stack": [
+        _case("mixed", lambda a, b: np.column_stack([a, b]),
+              lambda a, b: torch.column_stack([a, b]), _a(3), _a(3, 2)),
+    ],
+    "atleast_3d": [
+        _case("vector", np.atleast_3d, torch.atleast_3d, _a(3)),
+        _case("matrix", np.atleast_3d, torch.atleast_3d, _a(2, 3)),
+        _case("scalar", np.atleast_3d, torch.atleast_3d, _a()),
+    ],
+    "tile": [
+        _case("reps", lambda x: np.tile(x, (2, 1, 3)), lambda t: torch.tile(t, (2, 1, 3)),
+              _a(2, 3)),
+        _case("int", lambda x: np.tile(x, 2), lambda t: torch.tile(t, (2,)), _a(3)),
+    ],
+    "kron": [
+        _case("matrices", np.kron, torch.kron, _a(2, 3), _a(3, 2)),
+        _case("mixed-rank", np.kron, torch.kron, _a(3), _a(2, 2)),
+    ],
+    "cross": [
+        _case("last", np.cross, lambda a, b: torch.linalg.cross(a, b), _a(4, 3), _a(4, 3)),
+        _case("axis0-broadcast", lambda a, b: np.cross(a, b, axis=0),
+              lambda a, b: torch.linalg.cross(a, b.expand(3, 2), dim=0), _a(3, 2), _a(3, 1)),
+    ],
+    "diff": [
+        _case("n1", np.diff, torch.diff, _a(3, 5)),
+        _case("n2-axis0", lambda x: np.diff(x, 2, axis=0), lambda t: torch.diff(t, 2, 0),
+              _a(5, 3)),
+        _case("prepend-append", lambda x, p: np.diff(x, prepend=p, append=0.5),
+              lambda x, p: torch.diff(x, prepend=p, append=torch.full((3, 1), 0.5,
+                                                                      dtype=torch.float64)),
+              _a(3, 4), _a(3, 1)),
+    ],
+    "linspace": [
+        _case("scalars", lambda a, b: np.linspace(a, b, 5), lambda a, b: _t_linspace(a, b, 5),
+              _a(), _a()),
+        _case("arrays-no-endpoint", lambda a, b: np.linspace(a, b, 4, endpoint=False, axis=-1),
+              lambda a, b: _t_linspace(a, b, 4, False).movedim(0, -1), _a(2), _a(3, 1)),
+        _case("retstep", lambda a, b: np.linspace(a, b, 3, retstep=True)[1] * 2.0,
+              lambda a, b: (b - a), _a(2), _a(2)),
+    ],
+    "eigh": [
+        _case("of-a-gram-matrix",
+              lambda a: (lambda w, v: w[:, None] * v**2)(*np.linalg.eigh(a @ a.T)),
+              lambda a: torch.linalg.eigh(a @ a.T)[0][:, None] * _t_eigh_v2(a @ a.T), _a(3, 3)),
+    ],
+    "eigvalsh": [
+        _case("upper", lambda a: np.linalg.eigvalsh(a, UPLO="U"), _t_eigh_w, _sym3()),
+    ],
+    "svd": [
+        _case("reconstruct", lambda a: (lambda u, s, vh: (u * s) @ vh)(
+            *np.linalg.svd(a, full_matrices=False)), lambda a: a * 1.0, _a(4, 3)),
+    ],
+    "svdvals": [
+        _case("tall", np.linalg.svdvals, torch.linalg.svdvals, _a(4, 3)),
+    ],
+    "qr": [
+        _case("reconstruct", lambda a: (lambda q, r: q @ r)(*np.linalg.qr(a)), lambda a: a * 1.0,
+              _a(4, 3)),
+    ],
+    "cholesky": [
+        _case("upper-of-gram", lambda a: np.linalg.cholesky(a @ a.T + 3.0 * np.eye(3), upper=True),
+              lambda a: torch.linalg.cholesky(a @ a.T + 3.0 * torch.eye(3, dtype=a.dtype),
+                                              upper=True), _a(3, 3)),
+    ],
+    "pinv": [
+        _case("square", np.linalg.pinv, torch.linalg.pinv, _spd_ish(3, 3)),
+    ],
+    "vector_norm": [
+        _case("flat", np.linalg.vector_norm, torch.linalg.vector_norm, _a(2, 3)),
+        _case("axes-ord-keepdims", lambda x: np.linalg.vector_norm(x, axis=(0, 2), ord=3,
+                                                                    keepdims=True),
+              lambda t: torch.linalg.vector_norm(t, 3, dim=(0, 2), keepdim=True), _a(2, 3, 2)),
+        _case("axis-inf", lambda x: np.linalg.vector_norm(x, axis=-1, ord=np.inf),
+              lambda t: torch.linalg.vector_norm(t, np.inf, dim=-1), _a(2, 3)),
+    ],
+    "matrix_norm": [
+        _case("fro-batched", np.linalg.matrix_norm, torch.linalg.matrix_norm, _a(2, 3, 4)),
+        _case("nuc-keepdims", lambda x: np.linalg.matrix_norm(x, ord="nuc", keepdims=True),
+              lambda t: torch.linalg.matrix_norm(t, "nuc", keepdim=True), _a(2, 3, 4)),
+    ],
+    "multi_dot": [
+        _case("vec-mat-vec", lambda a, b, c: np.linalg.multi_dot([a, b, c]),
+              lambda a, b, c: a @ b @ c, _a(3), _a(3, 4), _a(4)),
+        _case("three-matrices", lambda a, b, c: np.linalg.multi_dot([a, b, c]),
+              lambda a, b, c: a @ b @ c, _a(2, 3), _a(3, 4), _a(4, 2)),
+    ],
+    "matrix_power": [
+        _case("cube", lambda a: np.linalg.matrix_power(a, 3),
+              lambda a: torch.linalg.matrix_power(a, 3), _a(3, 3)),
+        _case("fifth-batched", lambda a: np.linalg.matrix_power(a, 5),
+              lambda a: torch.linalg.matrix_power(a, 5), _a(2, 3, 3) * 0.5),
+        _case("inverse-squared", lambda a: np.linalg.matrix_power(a, -2),
+              lambda a: torch.linalg.matrix_power(a, -2), _spd_ish(3, 3)),
+        _case("zero", lambda a: np.linalg.matrix_power(a, 0) * 1.0,
+              lambda a: torch.linalg.matrix_power(a, 0) * 1.0, _a(3, 3)),
     ],
     "inv": [
         _case("3x3", np.linalg.inv, torch.linalg.inv, _spd_ish(3, 3)),
@@ -537,6 +843,24 @@ COMPOSITES: dict[str, list[Case]] = {
               -_spd_ish(3, 3)),
     ],
 }  # fmt: skip
+
+
+_TAKE = np.array([[0, 3], [1, 1], [2, 0]])
+_SEL = np.random.default_rng(7).uniform(-1.5, 1.5, size=(3, 4))
+
+
+def _partitioned(p: Any) -> Any:
+    """A function of np.partition(x, 2) that does not depend on the order inside each side."""
+    return p[2] * 3.0 + (p[:2] * p[:2]).sum() + (p[3:] ** 3).sum()
+
+
+def _t_linspace(a: torch.Tensor, b: torch.Tensor, num: int, endpoint: bool = True) -> Any:
+    div = num - 1 if endpoint else num
+    t = torch.arange(num, dtype=torch.float64).reshape((-1,) + (1,) * max(a.dim(), b.dim()))
+    y = a + t * ((b - a) / div)
+    if endpoint:
+        y = torch.cat([y[:-1], torch.broadcast_to(b, y[-1:].shape)])
+    return y
 
 
 def _weighted(parts: Sequence[Any]) -> Any:

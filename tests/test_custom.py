@@ -10,7 +10,6 @@ import torch
 
 import derivlab as dl
 
-torch.set_default_dtype(torch.float64)
 rng = np.random.default_rng(0)
 X, Y = rng.standard_normal(5), rng.standard_normal(5)
 

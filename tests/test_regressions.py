@@ -241,9 +241,12 @@ def test_prod_with_zeros_matches_torch(x: np.ndarray) -> None:
     assert_close(dl.grad(lambda m: np.sum(np.prod(m, axis=1)))(m), tm.grad)
 
 
-def test_prod_over_several_axes_says_what_to_do() -> None:
-    with pytest.raises(NotImplementedError, match=r"one axis at a time"):
-        dl.grad(lambda x: np.sum(np.prod(x, axis=(0, 1))))(np.ones((2, 3)))
+def test_prod_over_several_axes_with_a_zero_matches_torch() -> None:
+    x = np.array([[[1.5, 0.0], [2.0, -1.0]], [[0.5, 3.0], [0.0, 0.0]]])  # one zero, then two
+    g = dl.grad(lambda x: np.sum(np.prod(x, axis=(0, 2)) * np.array([1.0, 2.0])))(x)
+    t = to_torch(x)
+    (torch.prod(t.permute(1, 0, 2).reshape(2, -1), 1) * torch.tensor([1.0, 2.0])).sum().backward()
+    assert_close(g, t.grad)
 
 
 # ---- einsum and linear algebra, composed ----
@@ -277,9 +280,11 @@ def test_einsum_ellipsis_broadcast_from_size_one() -> None:
     assert_close(g, np.sum(a, axis=0, keepdims=True), rtol=0, atol=0)  # [[3, 5, 7]], shape (1, 3)
 
 
-def test_einsum_repeated_index_in_one_operand_says_what_to_do() -> None:
-    with pytest.raises(NotImplementedError, match=r"np\.diagonal"):
-        dl.grad(lambda a: np.einsum("ii->", a))(np.eye(3))
+def test_einsum_repeated_index_in_one_operand_is_a_diagonal() -> None:
+    a = np.arange(9.0).reshape(3, 3)
+    assert_close(dl.grad(lambda a: np.einsum("ii->", a))(a), np.eye(3), rtol=0, atol=0)
+    assert_close(dl.hessian(lambda a: np.einsum("ii,jj->", a, a))(a),
+                 2 * np.einsum("ij,kl->ijkl", np.eye(3), np.eye(3)), rtol=0, atol=0)  # fmt: skip
 
 
 def test_linear_algebra_composition_matches_torch() -> None:
@@ -388,3 +393,203 @@ def test_concatenate_of_many_pieces() -> None:
     x = np.linspace(0.0, 1.0, 300)
     g = dl.grad(lambda x: np.sum(np.concatenate([x[i : i + 1] * i for i in range(300)]) ** 2))(x)
     assert_close(g, 2 * np.arange(300.0) ** 2 * x, rtol=1e-12)
+
+
+# ---- the caller mutating an array that the trace still reads ----
+
+
+def test_mutating_a_constant_after_use_does_not_change_the_gradient() -> None:
+    def f(w: Any) -> Any:
+        buf = np.ones(3)
+        y = w * buf
+        buf[:] = 5.0  # the backward sweep must still see the 1s that y was made with
+        return np.sum(y * buf)
+
+    w = np.array([1.0, 2.0, 3.0])
+    assert_close(dl.grad(f)(w), [5.0, 5.0, 5.0], rtol=0, atol=0)
+    assert_close(dl.jvp(f, (w,), (np.ones(3),))[1], 15.0, rtol=0, atol=0)
+
+
+def test_mutating_a_where_mask_after_use_does_not_change_the_gradient() -> None:
+    def f(w: Any) -> Any:
+        mask = np.array([True, False, True])
+        y = np.where(mask, w, 0.0)
+        mask[:] = False
+        return np.sum(y)
+
+    assert_close(dl.grad(f)(np.ones(3)), [1.0, 0.0, 1.0], rtol=0, atol=0)
+
+
+def test_mutating_an_index_array_or_a_view_after_use() -> None:
+    X = np.arange(6.0).reshape(2, 3)
+
+    def f(w: Any) -> Any:
+        idx = np.array([0, 0, 2])
+        row = X[1]  # a view of X
+        y = w[idx] * row
+        idx[:] = 1
+        X[1] = -1.0  # writes through the view
+        return np.sum(y)
+
+    g = dl.grad(f)(np.ones(3))
+    assert_close(g, [3.0 + 4.0, 0.0, 5.0], rtol=0, atol=0)
+
+
+def test_a_constant_used_by_many_ops_is_copied_once_and_rechecked() -> None:
+    from derivlab._core import ReverseBox, ReverseTrace
+
+    X = np.ones((4, 3))
+    trace = ReverseTrace()
+    w = ReverseBox(np.ones(3), trace)
+    a, b = X @ w, X @ w
+    assert a.primals[0] is b.primals[0]  # one snapshot shared by both uses
+    assert a.primals[0] is not X
+    X[0, 0] = 2.0
+    c = X @ w  # X changed: a new snapshot, the old one still serves a and b
+    assert c.primals[0][0, 0] == 2.0 and a.primals[0][0, 0] == 1.0
+    frozen = np.ones(3)
+    frozen.flags.writeable = False
+    assert (w * frozen).primals[1] is frozen  # read-only and owning its data: not copied
+
+
+def test_mutating_the_output_of_vjp_before_the_pullback() -> None:
+    x = np.array([0.5, 1.0])
+    out, back = dl.vjp(np.exp, x)
+    out *= 0.0  # exp's rule reads its output: the tape must have its own
+    assert_close(back(np.ones(2))[0], np.exp(x))
+    out2, t = dl.jvp(np.copy, (x,), (x,))
+    assert out2 is not x and t is not x
+
+
+def test_gradients_are_ordinary_writeable_arrays() -> None:
+    x = np.array([1.0, 2.0, 3.0])
+    for f in (np.mean, np.sum, lambda v: np.sum(v[:2]), lambda v: np.max(v)):
+        g = dl.grad(f)(x)
+        assert g.flags.writeable and g.flags.owndata and 0 not in g.strides
+        g *= 0.1  # a training loop scales its gradient in place
+    ct = np.ones(3)
+    (g,) = dl.vjp(lambda v: v, x)[1](ct)
+    g += 1.0
+    assert_close(ct, np.ones(3), rtol=0, atol=0)  # the caller's cotangent is not aliased
+
+
+# ---- solve with a batch of matrices and one right-hand side vector ----
+
+
+def test_solve_batched_matrix_with_a_vector_rhs_matches_torch() -> None:
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(2, 3, 3)) + 3.0 * np.eye(3)
+    b = rng.normal(size=3)
+    ct = rng.normal(size=(2, 3))
+    out, back = dl.vjp(np.linalg.solve, a, b)
+    assert out.shape == (2, 3)
+    ta, tb = to_torch(a), to_torch(b)
+    torch.linalg.solve(ta, tb).backward(to_torch(ct, False))
+    ga, gb = back(ct)
+    assert_close(ga, ta.grad)
+    assert_close(gb, tb.grad)
+    da, db = rng.normal(size=a.shape), rng.normal(size=b.shape)
+    _, t = dl.jvp(np.linalg.solve, (a, b), (da, db))
+    _, t_torch = torch.autograd.functional.jvp(
+        torch.linalg.solve, (to_torch(a, False), to_torch(b, False)),
+        (to_torch(da, False), to_torch(db, False)))  # fmt: skip
+    assert_close(t, t_torch)
+
+
+# ---- small NumPy semantics ----
+
+
+def test_np_copy_is_a_new_array() -> None:
+    x = np.array([1.0, 2.0])
+    out, _ = dl.vjp(np.copy, x)
+    assert out is not x and not np.shares_memory(out, x)
+
+    def f(w: Any) -> Any:
+        c = np.copy(w)
+        assert c is not w
+        return np.sum(c * c)
+
+    assert_close(dl.grad(f)(x), 2 * x)
+
+
+def test_sum_with_dtype_accumulates_in_that_dtype() -> None:
+    x = np.array([1.0, 2.0, 3.0])
+    value, g = dl.value_and_grad(lambda x: np.sum(x, dtype=np.float32))(x)
+    assert value.dtype == np.float32 and g.dtype == np.float64  # the cast back, in the gradient
+    assert_close(g, np.ones(3), rtol=0, atol=0)
+    assert dl.grad(lambda x: np.mean(x * x, dtype=np.float32))(x).dtype == np.float64
+    assert np.sum(np.ones(2), dtype=np.int64).dtype == np.int64  # plain NumPy unaffected
+
+
+def test_floor_divide_and_round_are_piecewise_constant() -> None:
+    x = np.array([0.5, 1.5, -2.25])
+    assert_close(dl.grad(lambda x: np.sum(x // 1.0 + x))(x), np.ones(3), rtol=0, atol=0)
+    assert_close(dl.grad(lambda x: np.sum(3.0 // (x + 4.0) + x))(x), np.ones(3), rtol=0, atol=0)
+    assert_close(dl.grad(lambda x: round(x) * 2.0 + x)(2.4), 1.0, rtol=0, atol=0)
+    assert dl.value_and_grad(lambda x: round(x) + x)(2.6)[0] == 5.6
+    q, r = dl.vjp(lambda x: divmod(x, 0.5)[1], x)[0], None
+    assert_close(q, np.remainder(x, 0.5), rtol=0, atol=0)
+    assert r is None
+
+
+def test_power_guards_keep_gradients_finite_at_zero() -> None:
+    # x ** [0, 1, 2] at x = 0: derivatives [0, 1, 0], with no 0 · inf = nan
+    x = np.zeros(3)
+    g = dl.grad(lambda x: np.sum(x ** np.arange(3.0)))(x)
+    t = to_torch(x)
+    (t ** torch.arange(3.0, dtype=torch.float64)).sum().backward()
+    assert_close(g, t.grad, rtol=0, atol=0)
+    assert_close(g, [0.0, 1.0, 0.0], rtol=0, atol=0)
+    # 0 ** y: flat in y for y > 0, so ∂/∂y = 0 (torch's convention), not 0 · log 0 = nan
+    y = np.array([1.0, 2.0, 3.5])
+    gy = dl.grad(lambda y: np.sum(0.0**y))(y)
+    ty = to_torch(y)
+    (0.0**ty).sum().backward()
+    assert_close(gy, ty.grad, rtol=0, atol=0)
+    assert np.all(np.isfinite(dl.hessian(lambda y: np.sum(0.0**y))(y)))
+
+
+def test_astype_casts_the_gradient_back() -> None:
+    x = np.array([0.3, -1.2, 2.0])
+    g = dl.grad(lambda x: np.sum(x.astype(np.float32) ** 2))(x)
+    assert g.dtype == np.float64
+    assert_close(g, 2 * x.astype(np.float32), rtol=1e-6, atol=1e-6)
+    x32 = x.astype(np.float32)
+    g32 = dl.grad(lambda x: np.sum(x.astype(np.float64) ** 2))(x32)
+    assert g32.dtype == np.float32
+    _, t = dl.jvp(lambda x: x.astype(np.float32), (x,), (np.ones(3),))
+    assert t.dtype == np.float32
+
+
+# ---- a traced value that escapes its trace ----
+
+
+def test_escaped_traced_value_used_later_raises() -> None:
+    kept: list = []
+
+    def f(w: Any) -> Any:
+        y = np.sin(w)
+        kept.append(y)  # the traced value escapes into the caller's list
+        return np.sum(y)
+
+    x = np.array([0.1, 0.2])
+    dl.grad(f)(x)
+    with pytest.raises(TypeError, match=r"made by np\.sin inside grad of .*\.f .*escaped") as info:
+        dl.grad(lambda z: np.sum(z * kept[0]))(x)
+    msg = str(info.value)
+    assert "made by np.sin" in msg and "Return the value" in msg
+    with pytest.raises(TypeError, match=r"after that transformation had returned"):
+        np.sum(kept[0])
+    store: dict = {}
+    dl.jvp(lambda w: store.setdefault("t", w * 2.0), (x,), (x,))
+    with pytest.raises(TypeError, match=r"jvp of"):
+        np.exp(store["t"])
+
+
+def test_remainder_operators_both_ways_match_torch() -> None:
+    x = np.array([0.3, 1.7, 2.9])
+    g = dl.grad(lambda x: np.sum(5.0 % x + np.mod(x, 0.4) + divmod(x, 0.7)[1]))(x)
+    t = to_torch(x)
+    (torch.remainder(torch.tensor(5.0, dtype=torch.float64), t) + torch.remainder(t, 0.4)
+     + torch.remainder(t, 0.7)).sum().backward()  # fmt: skip
+    assert_close(g, t.grad)

@@ -148,3 +148,13 @@ def test_branching_on_a_symbol_says_to_use_where():
 def test_bad_symbol_spec():
     with pytest.raises(TypeError, match="cannot make symbols"):
         S.expression(np.sin, 3)
+
+
+def test_remainder_row_in_sympy_differentiates_and_lambdifies() -> None:
+    expr = dl.symbolic.expression(lambda x, y: np.remainder(x, y))
+    x, y = sorted(expr.free_symbols, key=str)
+    assert sp.diff(expr, x) == 1
+    assert sp.diff(expr, y).subs({x: 2.3, y: 0.7}) == -3  # -⌊x/y⌋, derivative 0 a.e. of floor
+    values = np.array([1.3, -0.2])
+    back = dl.symbolic.lambdify(dl.symbolic.expression(lambda x: np.remainder(x, 0.7)))
+    np.testing.assert_allclose(back(values), np.remainder(values, 0.7), rtol=1e-15)

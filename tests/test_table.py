@@ -522,7 +522,8 @@ def test_kink_relu_by_where_is_zero_at_zero() -> None:
 
 def test_every_documented_kink_is_tested() -> None:
     """Rows that state a kink convention: each one is covered by a test above."""
-    tested = {"absolute", "maximum", "minimum", "amax", "amin", "sqrt", "norm_sqrt"}
+    tested = {"absolute", "maximum", "minimum", "amax", "amin", "sqrt", "norm_sqrt", "fabs",
+              "fmax", "fmin", "remainder", "fmod"}  # fmt: skip
     documented = {name for name, row in PRIMITIVES.items() if row.kink}
     assert documented <= tested, f"add a kink test for {sorted(documented - tested)}"
 
@@ -545,3 +546,103 @@ def test_kink_std_of_constant_matches_torch() -> None:
     with np.errstate(all="ignore"):
         g = dl.grad(np.std)(np.ones(3))
     assert_close(g, _torch_grad(lambda t: torch.std(t, correction=0), np.ones(3))[0])  # torch: 0
+
+
+def test_kink_fabs_at_zero_is_zero() -> None:
+    x = np.array([-1.0, 0.0, 2.0])
+    assert_close(dl.grad(lambda x: np.sum(np.fabs(x)))(x), [-1.0, 0.0, 1.0], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("name", ["fmax", "fmin"])
+def test_kink_fmax_fmin_ties_and_nan_follow_torch(name: str) -> None:
+    row = PRIMITIVES[name]
+    x = np.array([1.0, 2.0, np.nan, 0.5, np.nan])
+    y = np.array([1.0, 0.0, -3.0, np.nan, np.nan])  # a tie, a NaN on each side, both NaN
+    got = dl.grad(lambda a, b: np.sum(np.nan_to_num(row.impl(a, b))), argnums=(0, 1))(x, y)
+    expected = _torch_grad(lambda a, b: torch.nan_to_num(getattr(torch, name)(a, b)), x, y)
+    assert_close(got[0], expected[0], rtol=0, atol=0)
+    assert_close(got[1], expected[1], rtol=0, atol=0)
+    assert got[0][0] == 1.0 and got[1][0] == 0.0  # a tie gives everything to x, as torch
+
+
+@pytest.mark.parametrize("name", ["remainder", "fmod"])
+def test_kink_remainder_fmod_match_torch_on_both_signs(name: str) -> None:
+    row = PRIMITIVES[name]
+    x = np.array([-2.5, 2.5, -0.7, 3.1, 1.3])
+    y = np.array([0.7, 0.7, -1.1, -1.2, 2.0])
+    got = dl.grad(lambda a, b: np.sum(row.impl(a, b)), argnums=(0, 1))(x, y)
+    expected = _torch_grad(getattr(torch, name), x, y)
+    assert_close(row.impl(x, y), getattr(torch, name)(to_torch(x), to_torch(y)))
+    assert_close(got[0], expected[0])
+    assert_close(got[1], expected[1])
+    assert_close(dl.grad(lambda a: np.sum(a % 0.7))(x), np.ones(5))  # the operator, too
+
+
+# ---- dtypes: a tangent or cotangent has the dtype of its primal ----
+# float32 in, float32 out, for every row and composite; values against torch run in float32 too,
+# at float32's tolerance (a few hundred ulps: both sides round every intermediate to float32).
+RTOL32, ATOL32 = 2e-4, 2e-5
+
+
+def _t32(x: Any, requires_grad: bool = True) -> torch.Tensor:
+    return torch.tensor(np.asarray(x, dtype=np.float32), requires_grad=requires_grad)
+
+
+def _torch32_vjp(torch_fn: Any, args: list, ct: np.ndarray) -> list:
+    ts = [_t32(a) for a in args]
+    out = torch_fn(*ts)
+    grads = torch.autograd.grad(out, ts, grad_outputs=_t32(ct, False), allow_unused=True)
+    return [np.zeros_like(a) if g is None else g.numpy() for a, g in zip(args, grads)]
+
+
+def _torch32_jvp(torch_fn: Any, args: list, tangents: list) -> np.ndarray:
+    ts = tuple(_t32(a, False) for a in args)
+    vs = tuple(_t32(t, False) for t in tangents)
+    return torch.autograd.functional.jvp(torch_fn, ts, vs)[1].numpy()
+
+
+def _close32(got: Any, want: Any) -> None:
+    scale = float(np.max(np.abs(want), initial=1.0)) if np.size(want) else 1.0
+    assert_close(got, want, rtol=RTOL32, atol=ATOL32 * scale)
+
+
+def _check_dtype(fn: Any, args: list, dtype: Any, torch_fn: Any = None) -> None:
+    rng = np.random.default_rng(5)
+    args = [np.asarray(a, dtype=dtype) for a in args]
+    out, back = dl.vjp(fn, *args)
+    ct = rng.normal(size=np.shape(out)).astype(np.result_type(out))
+    grads = back(ct)
+    for g in grads:
+        assert np.result_type(g) == dtype, f"cotangent is {np.result_type(g)} for a {dtype} input"
+    tangents = [rng.normal(size=np.shape(a)).astype(dtype) for a in args]
+    _, t_out = dl.jvp(fn, tuple(args), tuple(tangents))
+    assert np.result_type(t_out) == np.result_type(out), (np.result_type(t_out), out.dtype)
+    if torch_fn is not None and dtype == np.float32:
+        for g, want in zip(grads, _torch32_vjp(torch_fn, args, ct)):
+            _close32(g, want)
+        _close32(t_out, _torch32_jvp(torch_fn, args, tangents))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16], ids=["float32", "float16"])
+@pytest.mark.parametrize("name", POINTWISE)
+def test_pointwise_keeps_the_dtype(name: str, dtype: Any) -> None:
+    row = PRIMITIVES[name]
+    torch_fn = torch_elementwise(row)
+    with np.errstate(all="ignore"):
+        _check_dtype(row.impl, _points(row, _seed(name)), dtype, torch_fn)
+        # and through the operators and grad, with Python-float constants mixed in
+        g = dl.grad(lambda *a: np.sum(row.impl(*a) ** 2 * 0.5))(
+            *[x.astype(dtype) for x in _points(row, _seed(name))]
+        )
+    assert g.dtype == dtype
+
+
+@pytest.mark.parametrize("case", _cases("dtype"))
+def test_case_keeps_the_dtype_and_matches_torch_in_float32(case: oracles.Case) -> None:
+    with np.errstate(all="ignore"):
+        _check_dtype(case.fn, list(case.args), np.float32, case.torch_fn)
+        try:
+            case.fn(*[a.astype(np.float16) for a in case.args])
+        except TypeError:  # NumPy's own linalg rejects float16
+            return
+        _check_dtype(case.fn, list(case.args), np.float16)

@@ -8,6 +8,7 @@ between two transposed products — is derived by derivlab.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -68,7 +69,7 @@ def scaled_dot_product_attention(
             f"scaled_dot_product_attention: query {np.shape(query)}, key {np.shape(key)} and "
             f"value {np.shape(value)} do not fit: (…, L, d), (…, S, d), (…, S, d_v)."
         )
-    scores = (query @ np.swapaxes(key, -1, -2)) * (1.0 / np.sqrt(d) if scale is None else scale)
+    scores = (query @ np.swapaxes(key, -1, -2)) * (1.0 / math.sqrt(d) if scale is None else scale)
     bias = _mask_bias(attn_mask, is_causal, np.shape(query)[-2], np.shape(key)[-2])
     if bias is not None:
         scores = scores + bias
@@ -131,7 +132,7 @@ def multi_head_attention(
         return np.transpose(np.reshape(x, (length, n, h, d)), (1, 2, 0, 3))
 
     q, k, v = heads(q, l_q), heads(k, s), heads(v, s)
-    scores = (q @ np.swapaxes(k, -1, -2)) / np.sqrt(d)
+    scores = (q @ np.swapaxes(k, -1, -2)) / math.sqrt(d)
     bias = _mask_bias(attn_mask, is_causal, l_q, s)
     if bias is not None:
         scores = scores + bias

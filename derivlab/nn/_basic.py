@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -356,11 +357,11 @@ def gelu(x: Array, approximate: str = "none") -> Array:
         0.0
     """
     if approximate == "tanh":
-        inner = np.sqrt(2.0 / np.pi) * (x + 0.044715 * x**3)
+        inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)
         return 0.5 * x * (1.0 + np.tanh(inner))
     if approximate != "none":
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}.")
-    return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
+    return 0.5 * x * (1.0 + erf(x * math.sqrt(0.5)))
 
 
 def embedding(input: np.ndarray, weight: Array, padding_idx: int | None = None) -> Array:
@@ -422,5 +423,8 @@ def dropout(
     if not training or p == 0.0:
         return input
     gen = np.random.default_rng() if rng is None else _generator(rng)
+    from derivlab._core import strip
+
     keep = gen.random(np.shape(input)) >= p
-    return input * (keep / (1.0 - p))
+    scale = keep.astype(np.result_type(strip(input))) / (1.0 - p)  # the input's dtype
+    return input * scale
