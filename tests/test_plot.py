@@ -275,12 +275,13 @@ def test_style_outside_ipython_changes_no_backend_and_checks_its_argument():
     with mpl.rc_context():
         plot.style("retina")
         assert mpl.get_backend() == backend
-    with pytest.raises(ValueError, match="figure_format must be one of"):
-        plot.style("gif")
+    for wrong in ("gif", ("svg", "gif"), ()):
+        with pytest.raises(ValueError, match="figure_formats must be some of"):
+            plot.style(wrong)
 
 
 def test_style_in_ipython_sends_figures_as_svg(monkeypatch):
-    """In a notebook (an IPython shell), figures go out as SVG: sharp on any screen."""
+    """In a notebook (an IPython shell), figures go out as SVG (screens) and PDF (print)."""
     import matplotlib as mpl
     from IPython.core.interactiveshell import InteractiveShell
     from matplotlib.figure import Figure
@@ -295,6 +296,7 @@ def test_style_in_ipython_sends_figures_as_svg(monkeypatch):
         fig = Figure()
         fig.add_subplot().plot([0, 1])
         data, _ = shell.display_formatter.format(fig)
-        assert "image/svg+xml" in data and data["image/svg+xml"].lstrip().startswith("<?xml")
+        assert data["image/svg+xml"].lstrip().startswith("<?xml")
+        assert "application/pdf" in data and "image/png" not in data
     finally:
         InteractiveShell.clear_instance()

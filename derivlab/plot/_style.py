@@ -3,7 +3,7 @@
 The website, Binder, Colab and a reader's own Jupyter all draw a chapter's figures the same way
 once :func:`style` has run: text larger than Matplotlib's default (so that ticks and legends
 stay legible when a figure is shown at the width of a page), and, in a notebook, figures sent
-as SVG, which stay sharp on any screen and at any zoom.
+as SVG, which stay sharp on any screen and at any zoom (with a PDF copy for the printed book).
 """
 
 from __future__ import annotations
@@ -23,34 +23,36 @@ RC: dict[str, object] = {
     "legend.fontsize": 10.5,
     "legend.framealpha": 0.9,
 }
-FORMATS = ("svg", "png", "retina", "jpeg", "pdf")
+FORMATS = ("svg", "pdf", "png", "retina", "jpeg")
 
 
-def style(figure_format: str = "svg") -> None:
-    """Use the course's figure style from here on: its text sizes, and SVG figures in notebooks.
+def style(figure_formats: str | tuple[str, ...] = ("svg", "pdf")) -> None:
+    """Use the course's figure style from here on: its text sizes, and sharp figures.
 
     Sets the course's text sizes in ``matplotlib.rcParams`` (the values of book/matplotlibrc).
     When it runs inside IPython (Jupyter, Colab, the book build), it also makes the inline
-    backend send figures as ``figure_format``; outside IPython that argument is checked and
-    otherwise ignored.
+    backend send each figure in ``figure_formats``: by default SVG, which a screen shows sharp
+    at any size, and PDF, which screens ignore and the book's PDF edition prints. Outside
+    IPython the formats are checked and otherwise ignored.
 
     Args:
-        figure_format: how a notebook shows figures: ``"svg"`` (sharp at any size, the
-            default), ``"retina"`` (PNG at twice the resolution) or another format that
-            IPython's inline backend knows (``"png"``, ``"jpeg"``, ``"pdf"``).
+        figure_formats: one format or several, each one of ``"svg"``, ``"pdf"``, ``"png"``,
+            ``"retina"`` (PNG at twice the resolution) or ``"jpeg"``.
 
     Example:
         >>> import derivlab as dl
         >>> dl.plot.style()  # in the imports cell of a chapter
     """
-    if figure_format not in FORMATS:
-        raise ValueError(f"figure_format must be one of {FORMATS}, got {figure_format!r}.")
+    formats = (figure_formats,) if isinstance(figure_formats, str) else tuple(figure_formats)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise ValueError(f"figure_formats must be some of {FORMATS}, got {figure_formats!r}.")
     mpl.rcParams.update(RC)
     shell = _ipython_shell()
     if shell is not None:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
 
-        set_matplotlib_formats(figure_format)
+        set_matplotlib_formats(*formats)
 
 
 def _ipython_shell():
