@@ -13,8 +13,10 @@
  * 4. The site title above the page on narrow screens, where the sidebar holding it is hidden.
  * 5. Search results: the snippet under each hit is cut from the page's HTML, where formulas
  *    are still TeX source; they are left out of the snippet ("…").
- * 6. An inline formula wider than its line (on a phone) gets the class dl-wide-math, which
- *    lets it scroll in its own box (course.css) instead of pushing the page sideways.
+ * 6. Formulas wider than the screen (on a phone). A display equation up to ~1.4 times too
+ *    wide is set in a smaller size that fits; a wider one scrolls in its own box (course.css).
+ *    An inline formula wider than its line gets the class dl-wide-math, which lets it scroll
+ *    in its box instead of pushing the page sideways.
  */
 "use strict";
 
@@ -154,9 +156,16 @@
     Search.dlPatched = true;
   };
 
-  // ---- 6. inline formulas wider than their line ----
+  // ---- 6. formulas wider than the screen ----
   const wideMath = () => {
+    const SMALLEST = 0.72; // of the text size: below this a formula is too small to read
     const mark = () => {
+      document.querySelectorAll("mjx-container[display='true']").forEach((math) => {
+        const fit = math.clientWidth / math.scrollWidth;
+        if (fit >= 1 || fit < SMALLEST) return;
+        const size = parseFloat(math.style.fontSize) || 100; // MathJax's own scale, in %
+        math.style.fontSize = `${Math.floor(size * fit * 0.98)}%`;
+      });
       document.querySelectorAll("mjx-container:not([display='true'])").forEach((math) => {
         const line = math.parentElement;
         if (line && math.getBoundingClientRect().width > line.clientWidth) {
