@@ -25,13 +25,14 @@ DERIVLAB_SRC := $(shell find derivlab -name '*.py' 2>/dev/null)
 # parsed pages) whenever derivlab changes, so the website never shows outputs of old code.
 CACHE_STAMP := _build/.derivlab-stamp
 
-.PHONY: book test venv unit browser lint clean help
+.PHONY: book pdf test venv unit browser lint clean help
 
 help:
 	@echo "make book   build the course website into _build/html (sets up .venv first)"
 	@echo "make test   unit tests + nbval on every page + strict book build + browser test"
 	@echo "make unit   only the unit tests;  make lint  ruff check and format --check"
 	@echo "make browser  only the real-browser test of the built site (after make book)"
+	@echo "make pdf    the whole book as one PDF, linked from the site (after make book)"
 	@echo "make clean  remove _build (the .venv stays)"
 
 # ---- environment ----
@@ -61,10 +62,32 @@ $(CHROMIUM):
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 
+# Debian's TeX Live for the PDF edition: XeLaTeX (Unicode text), latexmk, and the LaTeX
+# packages and fonts Sphinx's LaTeX writer uses; no recommends, so no documentation.
+XELATEX := /usr/bin/xelatex
+TEX_PACKAGES := latexmk texlive-xetex texlive-latex-recommended texlive-latex-extra \
+	texlive-fonts-recommended fonts-freefont-otf fonts-dejavu-core tex-gyre
+
+$(XELATEX):
+	@[ "$$(id -u)" = 0 ] || { echo "the PDF needs TeX: sudo apt-get install $(TEX_PACKAGES)"; exit 1; }
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES)
+
 # ---- the book ----
 book: $(VENV_STAMP) $(CACHE_STAMP) $(MATHJAX)
 	$(BIN)/jupyter-book build .
 	@echo "The book is in $(CURDIR)/_build/html/index.html"
+
+# The PDF edition, from the same executed notebooks (the cache: nothing runs twice), copied
+# into the website, whose landing page links it. Log: _build/build-pdf.log.
+PDF_NAME := derivatives-in-machine-learning.pdf
+
+pdf: $(VENV_STAMP) $(CACHE_STAMP) $(MATHJAX) $(XELATEX)
+	@echo "== the PDF edition (jupyter-book --builder pdflatex, XeLaTeX): _build/build-pdf.log"
+	@$(BIN)/jupyter-book build . --builder pdflatex > _build/build-pdf.log 2>&1 \
+		|| { tail -60 _build/build-pdf.log; exit 1; }
+	@mkdir -p _build/html && cp _build/latex/$(PDF_NAME) _build/html/$(PDF_NAME)
+	@echo "The PDF is $(CURDIR)/_build/html/$(PDF_NAME)"
 
 # ---- the tests ----
 # nbval's kernels run with a scrambled clock (.ci/scrambled_clock.py, loaded from an IPython
@@ -79,10 +102,11 @@ $(CLOCK): .ci/scrambled_clock.py
 # Each notebook runs twice, the least the checks need: once under nbval (does every cell run?)
 # and once in the build (the outputs the website shows). Both run side by side on the two
 # cores: the build in the background (log in _build/build-strict.log), pytest in front.
-# Then, once the strict build has passed, the real-browser test reads the site it made.
+# Then, once the strict build has passed, the PDF edition is built from its cache (so it cannot
+# rot), and the real-browser test reads the site it made.
 NOTEBOOKS = $(shell $(BIN)/python .ci/notebooks.py list)
 
-test: $(VENV_STAMP) $(CACHE_STAMP) $(MATHJAX) $(CHROMIUM) $(CLOCK) lint
+test: $(VENV_STAMP) $(CACHE_STAMP) $(MATHJAX) $(CHROMIUM) $(XELATEX) $(CLOCK) lint
 	$(BIN)/python .ci/notebooks.py check
 	@echo "== book build ($(STRICT_FLAGS)) in the background: _build/build-strict.log"
 	@$(BIN)/jupyter-book build . --all $(STRICT_FLAGS) > _build/build-strict.log 2>&1 \
@@ -93,13 +117,15 @@ test: $(VENV_STAMP) $(CACHE_STAMP) $(MATHJAX) $(CHROMIUM) $(CLOCK) lint
 	build_rc=0; wait $$build_pid || build_rc=$$?; \
 	if [ $$build_rc -ne 0 ]; then cat _build/build-strict.log; \
 	else grep -E "Executed notebook|build succeeded" _build/build-strict.log || true; fi; \
-	browser_rc=1; \
-	if [ $$build_rc -eq 0 ]; then echo "== the built site in Chromium (tests/browser)"; \
-		browser_rc=0; $(BIN)/python -m pytest tests/browser -rs --durations=3 || browser_rc=$$?; \
-	else echo "== browser test not run: the strict build failed"; fi; \
+	pdf_rc=1; browser_rc=1; \
+	if [ $$build_rc -eq 0 ]; then pdf_rc=0; $(MAKE) --no-print-directory pdf || pdf_rc=$$?; \
+		echo "== the built site in Chromium (tests/browser)"; \
+		browser_rc=0; DERIVLAB_REQUIRE_PDF=1 $(BIN)/python -m pytest tests/browser -rs \
+			--durations=3 || browser_rc=$$?; \
+	else echo "== PDF and browser test not run: the strict build failed"; fi; \
 	echo "== make test: pytest exit $$pytest_rc, strict book build exit $$build_rc," \
-		"browser test exit $$browser_rc"; \
-	[ $$pytest_rc -eq 0 ] && [ $$build_rc -eq 0 ] && [ $$browser_rc -eq 0 ]
+		"PDF exit $$pdf_rc, browser test exit $$browser_rc"; \
+	[ $$pytest_rc -eq 0 ] && [ $$build_rc -eq 0 ] && [ $$pdf_rc -eq 0 ] && [ $$browser_rc -eq 0 ]
 
 unit: $(VENV_STAMP)
 	$(BIN)/python -m pytest tests/ --ignore=tests/browser

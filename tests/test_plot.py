@@ -54,7 +54,7 @@ CALLS = {
 
 def test_every_public_helper_is_covered():
     assert set(plot.__all__) >= set(CALLS)
-    assert set(CALLS) >= set(plot.__all__) - {"graph"}
+    assert set(CALLS) >= set(plot.__all__) - {"graph", "style"}
 
 
 @pytest.mark.parametrize("name", sorted(CALLS))
@@ -240,3 +240,63 @@ def test_trajectory_over_a_contour_shares_the_axes():
     kinds = {type(c) for c in ax.collections}
     assert Quiver in kinds and any(issubclass(k, ContourSet) for k in kinds)
     assert len(lines(ax)) == 3  # the path, its start and its end
+
+
+# ---- the course style ----
+def test_style_sets_the_course_text_sizes_and_matches_book_matplotlibrc():
+    """dl.plot.style() gives the look book/matplotlibrc gives a run from book/."""
+    from pathlib import Path
+
+    import matplotlib as mpl
+
+    from derivlab.plot._style import RC
+
+    rc_file = Path(__file__).resolve().parents[1] / "book" / "matplotlibrc"
+    from_file = mpl.rc_params_from_file(str(rc_file), use_default_template=False)
+    expected = {k: mpl.rcParams.validate[k](v) for k, v in RC.items()}
+    assert dict(from_file) == expected
+    with mpl.rc_context():
+        mpl.rcdefaults()
+        plot.style()
+        for key, value in RC.items():
+            assert mpl.rcParams[key] == value, key
+        # the sizes reach a figure's text
+        fig, ax = plt.subplots()
+        ax.set_xticks([0, 1])
+        ax.legend(handles=ax.plot([0, 1], label="a"))
+        assert ax.get_xticklabels()[0].get_fontsize() == RC["xtick.labelsize"]
+        assert ax.get_legend().get_texts()[0].get_fontsize() == RC["legend.fontsize"]
+
+
+def test_style_outside_ipython_changes_no_backend_and_checks_its_argument():
+    import matplotlib as mpl
+
+    backend = mpl.get_backend()
+    with mpl.rc_context():
+        plot.style("retina")
+        assert mpl.get_backend() == backend
+    for wrong in ("gif", ("svg", "gif"), ()):
+        with pytest.raises(ValueError, match="figure_formats must be some of"):
+            plot.style(wrong)
+
+
+def test_style_in_ipython_sends_figures_as_svg(monkeypatch):
+    """In a notebook (an IPython shell), figures go out as SVG (screens) and PDF (print)."""
+    import matplotlib as mpl
+    from IPython.core.interactiveshell import InteractiveShell
+    from matplotlib.figure import Figure
+
+    shell = InteractiveShell.instance()
+    try:
+        with mpl.rc_context():
+            plot.style()
+        formatters = shell.display_formatter.formatters
+        assert Figure in formatters["image/svg+xml"].type_printers
+        assert Figure not in formatters["image/png"].type_printers
+        fig = Figure()
+        fig.add_subplot().plot([0, 1])
+        data, _ = shell.display_formatter.format(fig)
+        assert data["image/svg+xml"].lstrip().startswith("<?xml")
+        assert "application/pdf" in data and "image/png" not in data
+    finally:
+        InteractiveShell.clear_instance()

@@ -14,6 +14,9 @@
    ``''``, which no longer compare equal. Every page then logs "Identifier
    'THEBE_JS_URL' has already been declared". :func:`drop_repeated_scripts`
    keeps the first of each.
+3. myst-nb's execution-status table marks a notebook with a bare ✅ or ❌,
+   which a screen reader, a font without emoji, or LaTeX may not show.
+   :func:`status_words` adds the word ("✅ passed"; in the PDF, "passed").
 """
 
 from __future__ import annotations
@@ -109,7 +112,25 @@ def drop_repeated_scripts(
     scripts[:] = unique  # the builder restores its own list after each page
 
 
+# ---- 3. the status table's marks, in words ----
+_MARKS = {"✅": "passed", "❌": "failed"}
+
+
+def status_words(app: Any, doctree: Any, docname: str) -> None:
+    """doctree-resolved: each ✅/❌ in a table gets its word."""
+    from docutils import nodes
+
+    html = app.builder.format == "html"
+    for entry in list(doctree.findall(nodes.entry)):
+        for text in list(entry.findall(nodes.Text)):
+            mark = str(text).strip()
+            if mark in _MARKS:
+                word = f"{mark} {_MARKS[mark]}" if html else _MARKS[mark]
+                text.parent.replace(text, nodes.Text(word))
+
+
 def setup(app: Any) -> dict[str, Any]:
+    app.connect("doctree-resolved", status_words)
     app.connect("autodoc-process-docstring", docstring_math)
     # after sphinx.ext.mathjax (priority 500) has added this page's scripts
     app.connect("html-page-context", drop_repeated_scripts, priority=900)

@@ -22,6 +22,9 @@ from pathlib import Path
 import pytest
 from book_pages import ROOT, SITE, toc_pages
 
+LOAD_TIMEOUT_MS = 30_000
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
 CHROMIUM = os.environ.get("DERIVLAB_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 # Flags that keep a headless Chromium quiet and offline-friendly in a container: no sandbox
@@ -115,3 +118,65 @@ def screenshots() -> Path:
     """Where the screenshots go (gitignored): artifacts/screenshots/."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+# ---- opening a page ----
+MATHJAX_DONE = """async () => {
+  if (!window.MathJax || !window.MathJax.startup) return false;
+  await window.MathJax.startup.promise;
+  return true;
+}"""
+
+
+class Visit:
+    """One page opened in a fresh browser context, with everything that went wrong on the way."""
+
+    def __init__(self, browser, server: Server, path: str, phone: bool = False) -> None:
+        if phone:  # a 390 px wide touch screen at 3x, as a current phone
+            self.context = browser.new_context(
+                viewport=PHONE, device_scale_factor=3, is_mobile=True, has_touch=True
+            )
+        else:
+            self.context = browser.new_context(viewport=DESKTOP)
+        self.server = server
+        self.first_error = len(server.errors)  # the server's errors from here on are ours
+        self.closed = False
+        self.console: list[str] = []
+        self.external: list[str] = []
+        # The site must read offline: a request to any other host is refused and remembered.
+        self.context.route(lambda url: not url.startswith(server.url), self._refuse)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.console.append(m.text))
+        self.page.on("pageerror", lambda e: self.console.append(f"uncaught: {e}"))
+        self.response = self.page.goto(
+            server.url + path, wait_until="load", timeout=LOAD_TIMEOUT_MS
+        )
+        self.page.wait_for_load_state("networkidle", timeout=LOAD_TIMEOUT_MS)
+        self.mathjax = bool(self.page.evaluate(MATHJAX_DONE))
+
+    def _refuse(self, route) -> None:
+        self.external.append(route.request.url)
+        route.abort()
+
+    @property
+    def server_errors(self) -> list[str]:
+        return self.server.errors[self.first_error :]
+
+    def close(self) -> None:
+        if not self.closed:
+            self.context.close()
+            self.closed = True
+
+
+@pytest.fixture
+def visit(browser, server):
+    """Open a site path (relative to the root) in a fresh context; closed after the test."""
+    opened: list[Visit] = []
+
+    def open_path(path: str, phone: bool = False) -> Visit:
+        opened.append(Visit(browser, server, path, phone))
+        return opened[-1]
+
+    yield open_path
+    for v in opened:
+        v.close()

@@ -3,7 +3,8 @@
 Every page of _toc.yml: loads with no console error and no request leaving 127.0.0.1, its math
 typeset by the MathJax the site ships, its images decoded, its links pointing at pages and
 anchors that exist. Chapter pages: Binder and Colab buttons that open this notebook of this
-repository. Search finds a chapter for "Hessian". Three screenshots go to artifacts/screenshots/.
+repository. Search finds a chapter for "Hessian". Screenshots of three pages, on a desktop and on
+a phone, go to artifacts/screenshots/.
 The reference pages: every public derivlab name in the API reference, every cited work in the
 bibliography, every chapter in the execution-status table.
 """
@@ -20,11 +21,10 @@ from urllib.parse import unquote, urldefrag, urlsplit
 
 import pytest
 from book_pages import ROOT, Page, repository, toc_pages
-from conftest import Server
+from conftest import LOAD_TIMEOUT_MS, Server
 
 PAGES = toc_pages()
 CHAPTERS = [p for p in PAGES if p.is_notebook]
-LOAD_TIMEOUT_MS = 30_000
 
 # ---- in-page checks, run by the browser ----
 # Math: Sphinx marks every formula with class "math"; MathJax replaces its TeX by an
@@ -61,62 +61,6 @@ IMAGES_LOADED = """async () => {
           broken: images.filter(img => !(img.complete && img.naturalWidth > 0))
                         .map(img => img.getAttribute('src'))};
 }"""
-
-MATHJAX_DONE = """async () => {
-  if (!window.MathJax || !window.MathJax.startup) return false;
-  await window.MathJax.startup.promise;
-  return true;
-}"""
-
-
-# ---- opening a page ----
-class Visit:
-    """One page opened in a fresh browser context, with everything that went wrong on the way."""
-
-    def __init__(self, browser, server: Server, path: str) -> None:
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
-        self.server = server
-        self.first_error = len(server.errors)  # the server's errors from here on are ours
-        self.closed = False
-        self.console: list[str] = []
-        self.external: list[str] = []
-        # The site must read offline: a request to any other host is refused and remembered.
-        self.context.route(lambda url: not url.startswith(server.url), self._refuse)
-        self.page = self.context.new_page()
-        self.page.on("console", lambda m: m.type == "error" and self.console.append(m.text))
-        self.page.on("pageerror", lambda e: self.console.append(f"uncaught: {e}"))
-        self.response = self.page.goto(
-            server.url + path, wait_until="load", timeout=LOAD_TIMEOUT_MS
-        )
-        self.page.wait_for_load_state("networkidle", timeout=LOAD_TIMEOUT_MS)
-        self.mathjax = bool(self.page.evaluate(MATHJAX_DONE))
-
-    def _refuse(self, route) -> None:
-        self.external.append(route.request.url)
-        route.abort()
-
-    @property
-    def server_errors(self) -> list[str]:
-        return self.server.errors[self.first_error :]
-
-    def close(self) -> None:
-        if not self.closed:
-            self.context.close()
-            self.closed = True
-
-
-@pytest.fixture
-def visit(browser, server):
-    """Open a site path (relative to the root) in a fresh context; closed after the test."""
-    opened: list[Visit] = []
-
-    def open_path(path: str) -> Visit:
-        opened.append(Visit(browser, server, path))
-        return opened[-1]
-
-    yield open_path
-    for v in opened:
-        v.close()
 
 
 # ---- every page ----
@@ -178,6 +122,8 @@ def test_internal_links_resolve(visit, server: Server) -> None:
         v = visit(page.html)
         hrefs = v.page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)")
         for href in hrefs:
+            if href.endswith(".pdf"):
+                continue  # the PDF edition, made by `make pdf`: test_reading.py checks it
             if href.startswith(server.url):
                 targets.setdefault(href, set()).add(page.html)
         v.close()
@@ -260,19 +206,21 @@ def _representative() -> list[Page]:
     return picks
 
 
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
 @pytest.mark.parametrize("page", _representative(), ids=lambda p: p.name)
-def test_screenshot(page: Page, visit, screenshots: Path) -> None:
+def test_screenshot(page: Page, phone: bool, visit, screenshots: Path) -> None:
     """The top of the page and its first figure, as PNGs in artifacts/screenshots/."""
-    v = visit(page.html)
+    v = visit(page.html, phone=phone)
     v.page.evaluate(IMAGES_LOADED)
-    top = screenshots / f"{page.name}.png"
+    name = page.name + ("-phone" if phone else "")
+    top = screenshots / f"{name}.png"
     v.page.screenshot(path=str(top))
     assert top.stat().st_size > 10_000, "a near-empty screenshot: is the page blank?"
     figure = v.page.locator("main img:not([alt$='logo'])").first
     if figure.count():
         figure.scroll_into_view_if_needed()
         v.page.wait_for_timeout(200)
-        v.page.screenshot(path=str(screenshots / f"{page.name}-figure.png"))
+        v.page.screenshot(path=str(screenshots / f"{name}-figure.png"))
 
 
 # ---- the reference pages ----
