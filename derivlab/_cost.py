@@ -140,7 +140,7 @@ class Cost:
     Attributes:
         ops: primitive applications (every NumPy operation on a traced value, the engines'
             own rules included).
-        flops: floating-point operations by the model in :mod:`derivlab._cost`'s docstring.
+        flops: floating-point operations, by the model that :func:`cost` documents.
         by_primitive: ``{row name: number of applications}``, most frequent first.
         flops_by_primitive: ``{row name: flops}``, in the same order.
         calls: how many times the user's function was entered: 1 for a plain function, the
@@ -259,9 +259,18 @@ def cost(f: Callable, *args: Any, **kwargs: Any) -> Cost:
     that combine the values into a stencil. The same program on inputs of the same shapes
     gives the same counts on every machine.
 
+    The flop model (one flop is one floating-point add or multiply): an elementwise operation
+    costs one per output element; a reduction one per input element; ``a @ b`` with ``a`` of
+    shape ``(…, m, k)`` and ``b`` of shape ``(…, k, n)`` costs ``2·m·k·n`` per matrix of the
+    batch, and ``einsum`` with p operands p per combination of its index values; ``inv``
+    ``2n³``, ``det``/``slogdet`` ``(2/3)n³`` and ``solve`` ``(2/3)n³ + 2n²k``; moving data
+    (reshape, transpose, indexing, concatenate) costs nothing, and the adjoint of indexing one
+    add per element it scatters.
+
     Args:
         f: the function to run.
-        *args, **kwargs: its arguments.
+        args: its positional arguments.
+        kwargs: its keyword arguments, passed as they are.
 
     Returns:
         A :class:`Cost`; ``.value`` holds what ``f`` returned.
