@@ -574,6 +574,9 @@ def _extremum(np_red: Callable, name: str) -> Primitive:
             ans if (keepdims or axis is None) else np.reshape(ans, _keepdims_shape(_shape(x), axis))
         )
         hit = np.equal(strip(x), strip(full)).astype(_float_dtype(x))
+        extremes = strip(full)
+        if np.count_nonzero(hit) == np.size(extremes) and not np.isnan(extremes).any():
+            return hit  # one winner per group (the usual case): no tie to share
         return hit / np.sum(hit, axis=axis, keepdims=True)
 
     def jvp(tangents: list, ans: Any, x: Any, *, axis: Any, keepdims: bool) -> Any:

@@ -7,6 +7,7 @@ and returns plain NumPy arrays, so the same call gives the same data on every ma
   position, velocity and acceleration as functions, for chapter 1's rates of change;
 - :func:`line`: the classic regression line :math:`y = 4 + 3x + \\varepsilon`;
 - :func:`xor`, :func:`blobs`, :func:`moons`: two-dimensional classification sets;
+- :func:`bars_and_crosses`: small images of a bar or a cross, for convolutional networks;
 - :func:`minibatches`: one shuffled pass over arrays in batches, for stochastic descent.
 """
 
@@ -17,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["Drive", "blobs", "drive", "line", "minibatches", "moons", "xor"]
+__all__ = ["Drive", "bars_and_crosses", "blobs", "drive", "line", "minibatches", "moons", "xor"]
 
 Seed = int | np.random.Generator | None
 
@@ -265,6 +266,52 @@ def moons(n: int = 200, *, noise: float = 0.1, seed: Seed = 0) -> tuple[np.ndarr
     lower = np.stack([1.0 - np.cos(angle), 0.5 - np.sin(angle)], axis=1)
     X = np.where(y[:, None] == 0, upper, lower) + noise * rng.standard_normal((n, 2))
     return X, y.astype(np.int64)
+
+
+# ---- images: bars and crosses ----
+def bars_and_crosses(
+    n: int = 200, *, size: int = 12, noise: float = 0.1, seed: Seed = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Images of a bar (label 0) or a cross (label 1), in NCHW layout for a convolution.
+
+    A cross is a plus sign with arms of ``a`` pixels around a centre pixel (``4a + 1`` lit
+    pixels); a bar is a horizontal or vertical line of ``4a + 1`` pixels. Both shapes light the
+    same number of pixels, so total brightness says nothing about the class: a classifier has to
+    see that a cross has both orientations. Arm lengths ``a`` run from 1 to ``(size - 1) // 4``
+    and positions are uniform over those that fit; lit pixels are 1, the rest 0, before noise.
+
+    Args:
+        n: number of images, alternating bar, cross, bar, … before a shuffle.
+        size: height and width in pixels (at least 5).
+        noise: standard deviation of Gaussian noise added to every pixel.
+        seed: seed or Generator.
+
+    Returns:
+        ``(X, y)``: images of shape ``(n, 1, size, size)`` and integer labels in {0, 1}.
+    """
+    n = _positive_int("n", n)
+    if _positive_int("size", size) < 5:
+        raise ValueError(f"size must be at least 5 pixels, got {size}.")
+    noise = _nonnegative("noise", noise)
+    rng = _rng(seed)
+    X = np.zeros((n, 1, size, size))
+    y = np.arange(n) % 2
+    for k in range(n):
+        a = int(rng.integers(1, (size - 1) // 4 + 1))
+        if y[k] == 1:  # a plus sign centred at (r, c)
+            r, c = rng.integers(a, size - a, 2)
+            X[k, 0, r, c - a : c + a + 1] = 1.0
+            X[k, 0, r - a : r + a + 1, c] = 1.0
+        else:  # a line of 4a + 1 pixels, horizontal or vertical
+            length = 4 * a + 1
+            r, c = rng.integers(0, size), rng.integers(0, size - length + 1)
+            if rng.integers(0, 2):
+                X[k, 0, r, c : c + length] = 1.0
+            else:
+                X[k, 0, c : c + length, r] = 1.0
+    X = X + noise * rng.standard_normal(X.shape)
+    order = rng.permutation(n)
+    return X[order], y[order].astype(np.int64)
 
 
 # ---- stochastic descent ----

@@ -118,12 +118,28 @@ def test_moons_lie_near_their_half_circles():
     np.testing.assert_allclose(np.linalg.norm(X[y == 1] - [1.0, 0.5], axis=1), 1.0, rtol=1e-12)
 
 
+def test_bars_and_crosses_light_the_same_number_of_pixels():
+    X, y = data.bars_and_crosses(60, size=12, noise=0.0, seed=0)
+    assert X.shape == (60, 1, 12, 12) and X.dtype == np.float64
+    assert np.sum(y == 0) == np.sum(y == 1) == 30
+    lit = X.sum(axis=(1, 2, 3))
+    assert set(np.unique(X)) == {0.0, 1.0}
+    assert np.all((lit - 1) % 4 == 0) and set(lit) <= {5.0, 9.0}
+    rows_lit = (X[:, 0].sum(axis=2) > 0).sum(axis=1)  # how many rows hold ink
+    cols_lit = (X[:, 0].sum(axis=1) > 0).sum(axis=1)
+    # a bar fills one row or one column; a cross spans 2a + 1 of each
+    assert np.all(np.minimum(rows_lit, cols_lit)[y == 0] == 1)
+    assert np.all(rows_lit[y == 1] == cols_lit[y == 1])
+    assert np.all(rows_lit[y == 1] >= 3)
+
+
 # ---- seeds: same seed same data, a Generator continues its stream ----
 MAKERS = {
     "line": lambda seed: data.line(50, seed=seed),
     "xor": lambda seed: data.xor(50, seed=seed),
     "blobs": lambda seed: data.blobs(50, seed=seed),
     "moons": lambda seed: data.moons(50, seed=seed),
+    "bars_and_crosses": lambda seed: data.bars_and_crosses(10, seed=seed),
 }
 
 
@@ -169,6 +185,8 @@ def test_minibatches_in_order_without_shuffle():
         (lambda: data.xor(True), ValueError, "positive integer"),
         (lambda: data.blobs(10, centers=1), ValueError, "at least 2"),
         (lambda: data.moons(10, noise=float("nan")), ValueError, "noise"),
+        (lambda: data.bars_and_crosses(10, size=4), ValueError, "at least 5"),
+        (lambda: data.bars_and_crosses(0), ValueError, "positive integer"),
         (lambda: data.minibatches(batch_size=2), ValueError, "at least one array"),
         (lambda: data.minibatches(np.ones(3), np.ones(4), batch_size=2), ValueError, "rows"),
         (lambda: data.minibatches(np.ones(3), batch_size=0), ValueError, "batch_size"),

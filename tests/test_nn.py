@@ -440,6 +440,22 @@ def test_dropout_mask_scale_and_gradient():
     np.testing.assert_array_equal(nn.dropout(x, 0.5, rng=3), nn.dropout(x, 0.5, rng=3))
 
 
+@pytest.mark.parametrize("shape", [(2, 3, 6, 4), (3, 6, 4), (1, 1, 7, 5)])
+def test_max_pool2d_tiles_route_the_gradient_to_each_winner(shape):
+    x = RNG.permutation(np.prod(shape)).reshape(shape) / 10.0  # no ties
+    g_out = RNG.normal(size=nn.max_pool2d(x, 2).shape)
+    (gx,) = dl.vjp(lambda a: nn.max_pool2d(a, 2), x)[1](g_out)
+    xt = torch.tensor(x, requires_grad=True)
+    F.max_pool2d(xt, 2).backward(torch.tensor(g_out))
+    np.testing.assert_array_equal(nn.max_pool2d(x, 2), F.max_pool2d(torch.tensor(x), 2))
+    np.testing.assert_allclose(gx, xt.grad.numpy(), rtol=0, atol=0)
+    # an exact tie shares the window's cotangent evenly (derivlab's documented convention)
+    (g_tie,) = dl.vjp(lambda a: nn.max_pool2d(a, 2), np.ones((1, 1, 2, 2)))[1](
+        np.ones((1, 1, 1, 1))
+    )
+    np.testing.assert_allclose(g_tie, np.full((1, 1, 2, 2), 0.25), rtol=0, atol=0)
+
+
 def test_conv2d_gradients_are_a_flipped_convolution_and_a_correlation():
     x, w = IMG[:, :1], W2D[:1, :1]
     g_out = RNG.normal(size=nn.conv2d(x, w).shape)

@@ -497,6 +497,19 @@ def test_kink_max_min_reduction_ties_split_evenly(reduction: str, axis: Any) -> 
     assert_close(t_out, np.ones_like(out), rtol=0, atol=1e-15)
 
 
+def test_kink_max_reduction_shares_a_tie_even_beside_a_nan_group() -> None:
+    # two winners in all, one per group on average: the rule must still see the tie
+    m = np.array([[np.nan, 1.0], [2.0, 2.0]])
+    with np.errstate(invalid="ignore"):
+        g = dl.grad(lambda m: np.sum(np.max(m, axis=1)))(m)
+    assert np.isnan(g[0]).all()
+    assert_close(g[1], [0.5, 0.5], rtol=0, atol=0)
+    # one winner per group: each winner takes the whole cotangent
+    m = np.array([[1.0, 2.0], [4.0, 3.0]])
+    g = dl.grad(lambda m: np.sum(np.max(m, axis=1) * np.array([2.0, 3.0])))(m)
+    assert_close(g, [[0.0, 2.0], [3.0, 0.0]], rtol=0, atol=0)
+
+
 def test_kink_clip_passes_gradient_at_the_boundary() -> None:
     x = np.array([-2.0, -1.0, 0.0, 1.0, 2.0])
     g = dl.grad(lambda x: np.sum(np.clip(x, -1.0, 1.0)))(x)

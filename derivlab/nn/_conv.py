@@ -219,7 +219,11 @@ def max_pool2d(
     if stride == kernel and dilation == (1, 1) and not any(padding):
         tiles = _tiles(input, kernel)  # the common case: one reshape and one reduction
         if tiles is not None:
-            return np.max(tiles, axis=(-3, -1))
+            # the kh·kw window entries as the leading axis: a max over it is an elementwise
+            # maximum of whole planes, many times faster than reducing two short inner axes
+            window = np.moveaxis(tiles, (-3, -1), (0, 1))
+            shape = np.shape(window)
+            return np.max(np.reshape(window, (shape[0] * shape[1], *shape[2:])), axis=0)
     x = input
     if any(padding):
         inside = np.zeros(np.shape(input))
