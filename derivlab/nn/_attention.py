@@ -47,7 +47,9 @@ def scaled_dot_product_attention(
     """softmax(Q Kᵀ · scale + mask) V, with scale = 1/√d by default (Vaswani et al., 2017).
 
     Args:
-        query: ``(…, L, d)``; key: ``(…, S, d)``; value: ``(…, S, d_v)``.
+        query: ``(…, L, d)``.
+        key: ``(…, S, d)``.
+        value: ``(…, S, d_v)``.
         attn_mask: a boolean mask (True: may attend) or a float bias, broadcastable to
             ``(…, L, S)``; or None.
         dropout_p: must be 0 here (dropout on the weights is not supported; apply
@@ -97,10 +99,14 @@ def multi_head_attention(
     ``torch.nn.functional.multi_head_attention_forward`` without dropout or bias_k/bias_v.
 
     Args:
-        query: ``(L, N, E)``; key and value: ``(S, N, E)``.
+        query: ``(L, N, E)``.
+        key: ``(S, N, E)``.
+        value: ``(S, N, E)``.
         num_heads: the number of heads; must divide E.
-        in_proj_weight, in_proj_bias: ``(3E, E)`` and ``(3E,)`` (or None).
-        out_proj_weight, out_proj_bias: ``(E, E)`` and ``(E,)`` (or None).
+        in_proj_weight: ``(3E, E)``.
+        in_proj_bias: ``(3E,)``, or None.
+        out_proj_weight: ``(E, E)``.
+        out_proj_bias: ``(E,)``, or None.
         attn_mask: boolean (True: may attend) or float, shape ``(L, S)``; or None.
         is_causal: a causal mask instead of attn_mask.
         need_weights: also return the attention weights averaged over heads, ``(N, L, S)``.

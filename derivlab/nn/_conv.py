@@ -127,7 +127,9 @@ def conv1d(
         input: ``(N, C_in, L)``.
         weight: ``(C_out, C_in / groups, K)``.
         bias: ``(C_out,)`` or None.
-        stride, padding, dilation: ints (or 1-tuples); padding may be ``"valid"`` or ``"same"``.
+        stride: an int (or a 1-tuple).
+        padding: an int, a 1-tuple, ``"valid"`` or ``"same"``.
+        dilation: an int (or a 1-tuple).
         groups: split the channels into this many independent convolutions.
 
     Returns:
@@ -153,7 +155,9 @@ def conv2d(
         input: ``(N, C_in, H, W)``.
         weight: ``(C_out, C_in / groups, kH, kW)``.
         bias: ``(C_out,)`` or None.
-        stride, padding, dilation: ints or pairs; padding may be ``"valid"`` or ``"same"``.
+        stride: an int or a pair.
+        padding: an int, a pair, ``"valid"`` or ``"same"``.
+        dilation: an int or a pair.
         groups: split the channels into this many independent convolutions.
 
     Returns:
@@ -204,7 +208,10 @@ def max_pool2d(
 
     Args:
         input: ``(N, C, H, W)`` or ``(C, H, W)``.
-        kernel_size, stride (default: the kernel size), padding, dilation: ints or pairs.
+        kernel_size: an int or a pair.
+        stride: an int or a pair; the kernel size by default.
+        padding: an int or a pair.
+        dilation: an int or a pair.
 
     Returns:
         The pooled array.
@@ -248,7 +255,9 @@ def avg_pool2d(
 
     Args:
         input: ``(N, C, H, W)`` or ``(C, H, W)``.
-        kernel_size, stride (default: the kernel size), padding: ints or pairs.
+        kernel_size: an int or a pair.
+        stride: an int or a pair; the kernel size by default.
+        padding: an int or a pair.
         count_include_pad: divide by the whole window (True) or by its non-padding entries.
         divisor_override: divide by this instead.
 

@@ -37,7 +37,8 @@ def layer_norm(
     Args:
         input: ``(…, *normalized_shape)``.
         normalized_shape: the trailing shape to normalise over (an int or a tuple).
-        weight, bias: γ and β, shaped ``normalized_shape``, or None.
+        weight: γ, shaped ``normalized_shape``, or None.
+        bias: β, shaped ``normalized_shape``, or None.
         eps: added to the variance.
 
     Returns:
@@ -79,8 +80,10 @@ def batch_norm(
 
     Args:
         input: ``(N, C)``, ``(N, C, L)`` or ``(N, C, H, W)``.
-        running_mean, running_var: float arrays of shape ``(C,)``, or None.
-        weight, bias: γ and β of shape ``(C,)``, or None.
+        running_mean: a float array of shape ``(C,)``, or None.
+        running_var: a float array of shape ``(C,)``, or None.
+        weight: γ, of shape ``(C,)``, or None.
+        bias: β, of shape ``(C,)``, or None.
         training: batch statistics (True) or running statistics (False).
         momentum: the running statistics' update rate.
         eps: added to the variance.

@@ -31,8 +31,12 @@ def rnn_cell(
     """One vanilla RNN step: h' = φ(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh), φ = tanh or relu.
 
     Args:
-        input: ``(N, input_size)``; hx: ``(N, hidden_size)``.
-        w_ih: ``(hidden, input)``; w_hh: ``(hidden, hidden)``; b_ih, b_hh: ``(hidden,)``.
+        input: ``(N, input_size)``.
+        hx: ``(N, hidden_size)``.
+        w_ih: ``(hidden, input)``.
+        w_hh: ``(hidden, hidden)``.
+        b_ih: ``(hidden,)``, or None.
+        b_hh: ``(hidden,)``, or None.
         nonlinearity: "tanh" or "relu".
 
     Returns:
@@ -59,8 +63,12 @@ def lstm_cell(
     by the forget gate alone, which is why gradients survive long sequences.
 
     Args:
-        input: ``(N, input_size)``; hx: ``(h, c)``, each ``(N, hidden_size)``.
-        w_ih: ``(4·hidden, input)``; w_hh: ``(4·hidden, hidden)``; b_ih, b_hh: ``(4·hidden,)``.
+        input: ``(N, input_size)``.
+        hx: ``(h, c)``, each ``(N, hidden_size)``.
+        w_ih: ``(4·hidden, input)``.
+        w_hh: ``(4·hidden, hidden)``.
+        b_ih: ``(4·hidden,)``, or None.
+        b_hh: ``(4·hidden,)``, or None.
 
     Returns:
         ``(h', c')``.
