@@ -31,6 +31,7 @@ from derivlab._core import (
     ReverseTrace,
     backward,
     count_call,
+    gc_paused,
     lift,
     strip,
 )
@@ -129,7 +130,8 @@ def _reverse_pass(f: Callable, primals: Sequence[Any], where: str) -> tuple[Any,
         defs.append(treedef)
         boxed_args.append(tree_unflatten(treedef, boxes))
     try:
-        out = _call(f, boxed_args)
+        with gc_paused():  # the tape grows by a few tracked objects per op: no full collections
+            out = _call(f, boxed_args)
     finally:
         trace.ended = True  # a box of this trace used from now on has escaped it
     out_leaves, out_def = tree_flatten(out)
