@@ -68,6 +68,10 @@ def problems(path: Path, url: str) -> list[str]:
     if nb.get("metadata", {}).get("kernelspec", {}).get("name") != "python3":
         found.append("kernelspec must be python3")
     for i, cell in enumerate(cells):
+        stray = sorted({repr(c) for c in "".join(cell["source"]) if c < " " and c != "\n"})
+        if stray:  # "\frac" written into JSON unescaped becomes a form feed and "rac"
+            found.append(f"cell {i} holds control characters {', '.join(stray)}: an unescaped "
+                         "backslash in the notebook's JSON (\\t, \\f, \\r, \\b)?")  # fmt: skip
         if cell["cell_type"] != "code":
             continue
         if cell.get("outputs") or cell.get("execution_count") is not None:
