@@ -95,8 +95,8 @@ def multi_head_attention(
 
     Q, K, V are projected by the three row blocks of ``in_proj_weight`` (3E, E), split into
     ``num_heads`` heads of size E / num_heads, attended separately, joined and projected by
-    ``out_proj_weight`` (E, E). Matches
-    ``torch.nn.functional.multi_head_attention_forward`` without dropout or bias_k/bias_v.
+    ``out_proj_weight`` (E, E). Matches PyTorch's ``multi_head_attention_forward`` (in
+    ``torch.nn.functional``) without dropout or bias_k/bias_v.
 
     Args:
         query: ``(L, N, E)``.
