@@ -311,7 +311,8 @@ def checkpoint(f: Callable) -> Callable:
     def cotangents(g: Any, primals: list, params: dict) -> list[Any]:
         from derivlab._api import vjp
 
-        chosen = [i for i, p in enumerate(primals) if _differentiable(p)]
+        # only the leaves this tape differentiates: a constant input needs no cotangent
+        chosen = [i for i in params["boxed"] if _differentiable(primals[i])]
 
         def rerun(*xs: Any) -> Any:
             leaves = list(primals)
@@ -335,6 +336,8 @@ def checkpoint(f: Callable) -> Callable:
             return f(*args)  # forward mode and plain calls keep nothing: nothing to save
         primals = _unwrap(leaves, top)
         out = _one_output(f(*tree_unflatten(treedef, primals)), name, "function")
-        return _record(top, prim, out, leaves, primals, {"treedef": treedef, "memo": {}})
+        boxed = [i for i, x in enumerate(leaves) if type(x) is ReverseBox and x._trace is top]
+        params = {"treedef": treedef, "boxed": boxed, "memo": {}}
+        return _record(top, prim, out, leaves, primals, params)
 
     return wrapped

@@ -224,3 +224,18 @@ def test_checkpoint_composes_with_forward_mode_and_nesting() -> None:
     np.testing.assert_allclose(dl.jvp(f, (X,), (Y,))[1], dl.jvp(f0, (X,), (Y,))[1], rtol=1e-13)
     with pytest.raises(NotImplementedError, match="one array"):
         dl.grad(lambda x: np.sum(dl.checkpoint(lambda x: (x, x))(x)[0]))(X)
+
+
+def test_checkpoint_computes_no_cotangent_for_a_constant_input() -> None:
+    # the block's input x is a constant here (only w is differentiated): rerunning the block
+    # must cost exactly one more forward pass, with no cotangent pulled back into x
+    x, w = np.linspace(-1.0, 1.0, 7), np.full(7, 0.3)
+    block = lambda x, w: np.tanh(x * w) * w  # noqa: E731
+    plain = dl.cost(dl.grad(lambda w: np.sum(block(x, w))), w)
+    ckpt = dl.cost(dl.grad(lambda w: np.sum(dl.checkpoint(block)(x, w))), w)
+    forward = dl.cost(lambda w: block(x, w), w)
+    assert ckpt.ops == plain.ops + forward.ops
+    np.testing.assert_allclose(ckpt.value, plain.value, rtol=1e-15)
+    wt = torch.tensor(w, requires_grad=True)
+    (torch.tanh(torch.tensor(x) * wt) * wt).sum().backward()
+    np.testing.assert_allclose(ckpt.value, wt.grad.numpy(), rtol=1e-13)
