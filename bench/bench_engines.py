@@ -24,10 +24,10 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import platform  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from _race import race  # noqa: E402  (bench/ is on sys.path when a script runs)
 
 import derivlab as dl  # noqa: E402
 
@@ -39,24 +39,6 @@ except ImportError:  # the peer is optional
 
 THREADS = 1
 torch.set_num_threads(THREADS)
-
-
-def race(candidates: dict, number: int, rounds: int = 25) -> dict[str, float]:
-    """Median seconds per call of each candidate, measured in interleaved rounds.
-
-    Interleaving (a, b, c, a, b, c, ...) exposes every candidate to the same machine load, so the
-    ratios stay meaningful even when the absolute times drift.
-    """
-    for fn in candidates.values():
-        fn()  # warm up
-    samples: dict[str, list[float]] = {name: [] for name in candidates}
-    for _ in range(rounds):
-        for name, fn in candidates.items():
-            t0 = time.perf_counter()
-            for _ in range(number):
-                fn()
-            samples[name].append((time.perf_counter() - t0) / number)
-    return {name: float(np.median(v)) for name, v in samples.items()}
 
 
 # ---- case 1: the MLP ----

@@ -25,11 +25,11 @@ import io  # noqa: E402
 import platform  # noqa: E402
 import pstats  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+from _race import race  # noqa: E402  (bench/ is on sys.path when a script runs)
 
 import derivlab as dl  # noqa: E402
 
@@ -37,20 +37,6 @@ nn = dl.nn
 THREADS = 1
 torch.set_num_threads(THREADS)
 torch.set_default_dtype(torch.float64)
-
-
-def race(candidates: dict, number: int, rounds: int = 25) -> dict[str, float]:
-    """Median seconds per call of each candidate, measured in interleaved rounds."""
-    for fn in candidates.values():
-        fn()  # warm up
-    samples: dict[str, list[float]] = {name: [] for name in candidates}
-    for _ in range(rounds):
-        for name, fn in candidates.items():
-            t0 = time.perf_counter()
-            for _ in range(number):
-                fn()
-            samples[name].append((time.perf_counter() - t0) / number)
-    return {name: float(np.median(v)) for name, v in samples.items()}
 
 
 # ---- the chapter's model ----
