@@ -1,13 +1,9 @@
-"""Check a reader's exercise answer without giving the expected value away.
+"""How an answer is compared with the expected one, without giving the expected value away.
 
-A chapter's exercise has three cells: the reader's answer (``answer = ...``), a check cell, and
-a hidden solution cell that runs the same check with ``strict=True``::
+:func:`compare` is the engine behind :func:`derivlab.exercises.check`; chapters call ``check``
+with an exercise id, and ``compare`` stays public for readers who want to check their own work.
 
-    answer = ...  # your answer here
-    dl.exercises.check(answer, 12.0, hint="Use the power rule.")        # ✓ / ✗ / not yet
-    dl.exercises.check(3 * 2.0**2, 12.0, strict=True)                   # solution: raises if wrong
-
-``...`` or ``None`` means "not attempted yet": the check says so and never raises, so a
+``...`` or ``None`` means "not attempted yet": the result says so and never raises, so a
 notebook with its placeholders in place runs top to bottom. With ``strict=True`` a wrong (or
 missing) answer raises :class:`AssertionError`, so a wrong solution fails CI.
 
@@ -32,16 +28,19 @@ from typing import Any
 import numpy as np
 import sympy
 
-__all__ = ["CheckResult", "check"]
+__all__ = ["CheckResult", "Wrong", "compare", "match"]
 
 # Sample points for callables: irrational-looking, away from 0 and ±1 where kinks, log's
 # domain and removable singularities usually sit.
 DEFAULT_POINTS: tuple[float, ...] = (-2.3, -1.7, -0.6, 0.3, 0.9, 1.4, 2.6)
 
 
-class _Mismatch(Exception):
-    """Internal: the answer differs; `reason` is shown to the reader, so it never holds the
-    expected value (shapes, keys and sample points are fine)."""
+class Wrong(Exception):
+    """The answer differs; ``reason`` is shown to the reader, so it never holds the expected
+    value (shapes, keys, sample points and what the answer got wrong are fine).
+
+    A code-writing exercise's grader raises it to say what is wrong with the reader's code.
+    """
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -51,15 +50,19 @@ class _Mismatch(Exception):
 # ---- the result a check cell displays ----
 @dataclass(frozen=True)
 class CheckResult:
-    """The outcome of :func:`check`: ``passed`` is True, False, or None (not attempted yet).
+    """The outcome of a check: ``passed`` is True, False, or None (not attempted yet).
 
     It renders as a small coloured box in a notebook and as one line of text elsewhere; it is
-    truthy only when the answer is right.
+    truthy only when the answer is right. ``exercise`` names the exercise (``"9.2"``) when the
+    check came from :func:`derivlab.exercises.check`, and ``solution`` marks a worked
+    solution's own check (shown on the solutions pages), so it never reads as the reader's.
     """
 
     passed: bool | None
     reason: str = ""
     hint: str | None = None
+    exercise: str | None = None
+    solution: bool = False
 
     @property
     def status(self) -> str:
@@ -68,10 +71,16 @@ class CheckResult:
     def _lines(self) -> tuple[str, str]:
         if self.passed is None:
             return "○", "Not attempted yet: replace `...` with your answer and run the cell again."
+        if self.passed and self.solution:
+            return "✓", f"This worked solution passes the check of exercise {self.exercise}."
         if self.passed:
             return "✓", "Correct."
         text = f"Not quite: {self.reason}." if self.reason else "Not quite."
-        return "✗", text + (f" Hint: {self.hint}" if self.hint else "")
+        text += f" Hint: {self.hint}" if self.hint else ""
+        if self.exercise and not self.solution:
+            chapter = self.exercise.split(".")[0]
+            text += f" (A worked solution is in the appendix: Solutions, chapter {chapter}.)"
+        return "✗", text
 
     def __str__(self) -> str:
         mark, text = self._lines()
@@ -97,7 +106,7 @@ class CheckResult:
 
 
 # ---- the public check ----
-def check(
+def compare(
     answer: Any,
     expected: Any,
     *,
@@ -130,21 +139,14 @@ def check(
         TypeError: when ``expected`` is ``...``/``None`` (a mistake in the chapter, not the
             reader's).
     """
-    if expected is None or expected is Ellipsis:
-        raise TypeError("check() needs the expected answer; got None/... as `expected`.")
-    if rtol < 0 or atol < 0:
-        raise ValueError(f"rtol and atol must be >= 0, got rtol={rtol}, atol={atol}.")
-    sample = tuple(DEFAULT_POINTS if points is None else points)
-    if not sample:
-        raise ValueError("points must hold at least one sample point.")
-
     if answer is None or answer is Ellipsis:
         if strict:
             raise AssertionError("The solution is still the placeholder `...`: fill it in.")
+        _sample(expected, rtol, atol, points)  # a mistake in the chapter still raises
         return CheckResult(None, hint=hint)
     try:
-        _compare(answer, expected, rtol=rtol, atol=atol, points=sample)
-    except _Mismatch as wrong:
+        match(answer, expected, rtol=rtol, atol=atol, points=points)
+    except Wrong as wrong:
         if strict:
             raise AssertionError(
                 f"Wrong solution: {wrong.reason}.\n  expected: {expected!r}\n  got:      {answer!r}"
@@ -153,9 +155,36 @@ def check(
     return CheckResult(True, hint=hint)
 
 
+def match(
+    answer: Any,
+    expected: Any,
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    points: Sequence[Any] | None = None,
+) -> None:
+    """Return when ``answer`` matches ``expected`` by :func:`compare`'s rules; raise
+    :class:`Wrong` saying how it differs (never what the expected value is)."""
+    sample = _sample(expected, rtol, atol, points)
+    _compare(answer, expected, rtol=rtol, atol=atol, points=sample)
+
+
+def _sample(expected: Any, rtol: float, atol: float, points: Sequence[Any] | None) -> tuple:
+    """The sample points, after checking the arguments that are the chapter's, not the
+    reader's."""
+    if expected is None or expected is Ellipsis:
+        raise TypeError("compare() needs the expected answer; got None/... as `expected`.")
+    if rtol < 0 or atol < 0:
+        raise ValueError(f"rtol and atol must be >= 0, got rtol={rtol}, atol={atol}.")
+    sample = tuple(DEFAULT_POINTS if points is None else points)
+    if not sample:
+        raise ValueError("points must hold at least one sample point.")
+    return sample
+
+
 # ---- comparison, by the kind of the expected answer ----
 def _compare(answer: Any, expected: Any, *, rtol: float, atol: float, points: tuple) -> None:
-    """Return when `answer` matches `expected`; raise _Mismatch saying how it differs."""
+    """Return when `answer` matches `expected`; raise Wrong saying how it differs."""
     if isinstance(expected, Mapping):
         _compare_dict(answer, expected, rtol=rtol, atol=atol, points=points)
     elif isinstance(expected, (str, bool, np.bool_)):
@@ -172,7 +201,7 @@ def _compare(answer: Any, expected: Any, *, rtol: float, atol: float, points: tu
         _compare_numbers(answer, expected, rtol=rtol, atol=atol)
     else:
         raise TypeError(
-            f"check() cannot compare answers of type {type(expected).__name__}; use a number, "
+            f"compare() cannot compare answers of type {type(expected).__name__}; use a number, "
             "array, callable, SymPy expression, string, bool, or a tuple/list/dict of these."
         )
 
@@ -201,17 +230,17 @@ def _unlike_sequence(answer: Any, expected: Sequence) -> bool:
 def _as_array(value: Any, what: str) -> np.ndarray:
     if isinstance(value, sympy.MatrixBase):
         if value.free_symbols:
-            raise _Mismatch(f"{what} should hold numbers, not expressions")
+            raise Wrong(f"{what} should hold numbers, not expressions")
         value = np.array(value.evalf().tolist(), dtype=complex)
         value = value.real if not value.imag.any() else value
     elif isinstance(value, sympy.Basic):
         if not value.is_number:
             symbols = ", ".join(sorted(map(str, value.free_symbols)))
-            raise _Mismatch(f"{what} should be a number, not an expression in {symbols}")
+            raise Wrong(f"{what} should be a number, not an expression in {symbols}")
         value = complex(value)
         value = value.real if value.imag == 0 else value
     if not _is_numeric(value):
-        raise _Mismatch(f"{what} should be a number or array, not a {type(value).__name__}")
+        raise Wrong(f"{what} should be a number or array, not a {type(value).__name__}")
     return np.asarray(value)
 
 
@@ -220,56 +249,56 @@ def _compare_numbers(answer: Any, expected: Any, *, rtol: float, atol: float) ->
     got = _as_array(answer, "the answer")
     if got.shape != want.shape:
         if want.ndim == 0:
-            raise _Mismatch(f"expected a single number, got an array of shape {got.shape}")
-        raise _Mismatch(f"expected an array of shape {want.shape}, got shape {got.shape}")
+            raise Wrong(f"expected a single number, got an array of shape {got.shape}")
+        raise Wrong(f"expected an array of shape {want.shape}, got shape {got.shape}")
     if not np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
         where = ""
         if want.ndim:
             bad = ~np.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
             where = f" ({int(bad.sum())} of {want.size} entries differ)"
-        raise _Mismatch(f"the value is not right{where}")
+        raise Wrong(f"the value is not right{where}")
 
 
 def _compare_exact(answer: Any, expected: Any) -> None:
     if isinstance(expected, str):
         if not isinstance(answer, str):
-            raise _Mismatch(f"expected text (a str), got a {type(answer).__name__}")
+            raise Wrong(f"expected text (a str), got a {type(answer).__name__}")
         if answer.strip().casefold() != expected.strip().casefold():
-            raise _Mismatch("that is not the right choice")
+            raise Wrong("that is not the right choice")
         return
     if not isinstance(answer, (bool, np.bool_)):
-        raise _Mismatch(f"expected True or False, got a {type(answer).__name__}")
+        raise Wrong(f"expected True or False, got a {type(answer).__name__}")
     if bool(answer) != bool(expected):
-        raise _Mismatch("that is not the right choice")
+        raise Wrong("that is not the right choice")
 
 
 def _compare_sequence(answer: Any, expected: Sequence, **tol: Any) -> None:
     if not isinstance(answer, (tuple, list)):
-        raise _Mismatch(f"expected a tuple or list, got a {type(answer).__name__}")
+        raise Wrong(f"expected a tuple or list, got a {type(answer).__name__}")
     if len(answer) != len(expected):
-        raise _Mismatch(f"expected {len(expected)} entries, got {len(answer)}")
+        raise Wrong(f"expected {len(expected)} entries, got {len(answer)}")
     for i, (got, want) in enumerate(zip(answer, expected, strict=True)):
         _nested(f"entry {i}", got, want, **tol)
 
 
 def _compare_dict(answer: Any, expected: Mapping, **tol: Any) -> None:
     if not isinstance(answer, Mapping):
-        raise _Mismatch(f"expected a dict, got a {type(answer).__name__}")
+        raise Wrong(f"expected a dict, got a {type(answer).__name__}")
     missing = [k for k in expected if k not in answer]
     extra = [k for k in answer if k not in expected]
     if missing or extra:
-        raise _Mismatch(f"keys differ (missing {missing}, unexpected {extra})")
+        raise Wrong(f"keys differ (missing {missing}, unexpected {extra})")
     for key in expected:
         _nested(f"entry {key!r}", answer[key], expected[key], **tol)
 
 
 def _nested(label: str, got: Any, want: Any, **tol: Any) -> None:
     if got is None or got is Ellipsis:
-        raise _Mismatch(f"{label} is still a placeholder")
+        raise Wrong(f"{label} is still a placeholder")
     try:
         _compare(got, want, **tol)
-    except _Mismatch as wrong:
-        raise _Mismatch(f"{label}: {wrong.reason}") from None
+    except Wrong as wrong:
+        raise Wrong(f"{label}: {wrong.reason}") from None
 
 
 def _call(function: Callable, point: Any) -> Any:
@@ -284,7 +313,7 @@ def _describe(point: Any) -> str:
 
 def _compare_callable(answer: Any, expected: Callable, *, rtol: float, atol: float, points: tuple):
     if not callable(answer):
-        raise _Mismatch(f"expected a function, got a {type(answer).__name__}")
+        raise Wrong(f"expected a function, got a {type(answer).__name__}")
     compared = 0
     for point in points:
         try:
@@ -294,18 +323,18 @@ def _compare_callable(answer: Any, expected: Callable, *, rtol: float, atol: flo
         try:
             got = _call(answer, point)
         except Exception as error:  # the reader's function may fail in any way
-            raise _Mismatch(
+            raise Wrong(
                 f"your function raised {type(error).__name__} at x = {_describe(point)}: {error}"
             ) from None
         try:
             _compare(got, want, rtol=rtol, atol=atol, points=points)
-        except _Mismatch as wrong:
+        except Wrong as wrong:
             detail = "" if wrong.reason.startswith("the value") else f" ({wrong.reason})"
-            raise _Mismatch(f"the functions differ at x = {_describe(point)}{detail}") from None
+            raise Wrong(f"the functions differ at x = {_describe(point)}{detail}") from None
         compared += 1
     if compared == 0:
         raise TypeError(
-            "check(): the expected function failed at every sample point; pass points= "
+            "compare(): the expected function failed at every sample point; pass points= "
             "inside its domain."
         )
 
@@ -316,7 +345,7 @@ def _compare_sympy(answer: Any, expected: Any, *, rtol: float, atol: float, poin
         try:
             answer = sympy.sympify(answer)
         except (sympy.SympifyError, SyntaxError, TypeError):
-            raise _Mismatch("SymPy cannot read that text as an expression") from None
+            raise Wrong("SymPy cannot read that text as an expression") from None
     if isinstance(expected, sympy.Basic) and expected.is_number:
         _compare_numbers(answer, expected, rtol=rtol, atol=atol)  # e.g. pi/4 against 0.785…
         return
@@ -325,39 +354,39 @@ def _compare_sympy(answer: Any, expected: Any, *, rtol: float, atol: float, poin
             try:
                 answer = sympy.Matrix(answer)
             except (TypeError, ValueError, sympy.SympifyError):
-                raise _Mismatch(f"expected a matrix, got a {type(answer).__name__}") from None
+                raise Wrong(f"expected a matrix, got a {type(answer).__name__}") from None
             if answer.shape != expected.shape and 1 in expected.shape:
                 answer = answer.reshape(*expected.shape)
         if answer.shape != expected.shape:
-            raise _Mismatch(f"expected a {expected.shape} matrix, got {answer.shape}")
+            raise Wrong(f"expected a {expected.shape} matrix, got {answer.shape}")
         for (i, j), want in np.ndenumerate(np.array(expected.tolist(), dtype=object)):
             _nested(f"entry ({i}, {j})", answer[i, j], want, rtol=rtol, atol=atol, points=points)
         return
     if isinstance(answer, sympy.MatrixBase):
-        raise _Mismatch("expected a single expression, got a matrix")
+        raise Wrong("expected a single expression, got a matrix")
     if callable(answer) and not isinstance(answer, sympy.Basic):
         # a NumPy function against a one-variable expression: compare values
         symbols = sorted(expected.free_symbols, key=str)
         if len(symbols) > 1:
-            raise _Mismatch("expected an expression, got a function")
+            raise Wrong("expected an expression, got a function")
         target = sympy.lambdify(symbols, expected, "numpy")
         _compare_callable(answer, target, rtol=rtol, atol=atol, points=points)
         return
     try:
         answer = sympy.sympify(answer)
     except (sympy.SympifyError, TypeError):
-        raise _Mismatch(f"expected an expression, got a {type(answer).__name__}") from None
+        raise Wrong(f"expected an expression, got a {type(answer).__name__}") from None
     # match the reader's symbols to the expected ones by name (assumptions may differ)
     by_name = {str(s): s for s in expected.free_symbols}
     answer = answer.subs({s: by_name[str(s)] for s in answer.free_symbols if str(s) in by_name})
     extra = sorted(str(s) for s in answer.free_symbols - expected.free_symbols)
     if extra:
-        raise _Mismatch(f"the answer uses symbols that should not appear: {', '.join(extra)}")
+        raise Wrong(f"the answer uses symbols that should not appear: {', '.join(extra)}")
     difference = sympy.simplify(answer - expected)
     if difference == 0:
         return
     if not difference.free_symbols:
-        raise _Mismatch("the expressions differ")  # a nonzero constant
+        raise Wrong("the expressions differ")  # a nonzero constant
     _sample_difference(answer, expected, rtol=rtol, atol=atol, points=points)
 
 
@@ -382,6 +411,6 @@ def _sample_difference(answer: Any, expected: Any, *, rtol: float, atol: float, 
         compared += 1
         if not np.isclose(got, want, rtol=rtol, atol=atol):
             shown = ", ".join(f"{s} = {v:g}" for s, v in zip(symbols, values, strict=True))
-            raise _Mismatch(f"the expressions differ (for example at {shown})")
+            raise Wrong(f"the expressions differ (for example at {shown})")
     if compared == 0:
-        raise _Mismatch("the expressions could not be compared; simplify your answer")
+        raise Wrong("the expressions could not be compared; simplify your answer")
