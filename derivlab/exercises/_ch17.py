@@ -31,8 +31,8 @@ def _bfloat16_inputs(rng):
 
 @grader(
     "17.2",
-    hint="Add half of the dropped range, 0x7FFF, plus the last kept bit, then clear the low "
-    "16 bits.",
+    hint="Rounding to the nearest means adding about half of the dropped range before "
+    "clearing the low 16 bits; on an exact tie, the last kept bit decides.",
 )
 def _(answer, rng):
     for _ in range(3):
@@ -44,14 +44,14 @@ def _(answer, rng):
             raise Wrong(f"your function raised {type(error).__name__}: {error}") from None
         if got.shape != x.shape:
             raise Wrong(f"for an input of shape {x.shape} your function returned {got.shape}")
-        if np.array_equal(got, want):
+        if np.array_equal(got, want, equal_nan=True):
             continue
         if np.any(got.view(np.uint32) & 0xFFFF):
             raise Wrong("the low 16 bits of every result must be zero (bfloat16 keeps 7)")
-        if np.array_equal(got, (x.view(np.uint32) & 0xFFFF0000).view(np.float32)):
+        if np.array_equal(got, (x.view(np.uint32) & 0xFFFF0000).view(np.float32), equal_nan=True):
             raise Wrong("your values are truncated (rounded towards zero), not rounded")
         ties = x.view(np.uint32) & 0xFFFF == 0x8000
-        if np.array_equal(got[~ties], want[~ties]):
+        if np.array_equal(got[~ties], want[~ties], equal_nan=True):
             raise Wrong("right except on exact ties: a tie goes to the even neighbour")
         raise Wrong("each result must be the nearer of x's two bfloat16 neighbours")
 
