@@ -22,8 +22,11 @@ Conventions (the same as PyTorch's, so the two agree everywhere):
   symmetric); eigenvector and singular-vector derivatives need distinct eigenvalues (singular
   values) and raise a ``ValueError`` otherwise; ``svd`` and ``qr`` are differentiated in their
   reduced forms.
-* Real code only: a complex intermediate (``x * 1j``) raises ``NotImplementedError`` rather than
-  returning a complex or wrong derivative.
+* Real functions of real inputs: a complex intermediate (``x * 1j``, ``np.exp(1j * x)``,
+  ``np.fft.rfft(x)``) is carried as its real and imaginary parts, so its derivative comes from
+  real rules; it must return to the reals (``.real``, ``.imag``, ``np.abs``, ``np.angle``,
+  ``np.fft.irfft``) before the function returns. Complex inputs and outputs raise, and so does
+  a complex operation with no rule, rather than returning a complex or wrong derivative.
 * The reverse trace keeps its own copy of the plain arrays an op reads, so mutating them
   afterwards cannot change a gradient; a traced value used after its transformation returned
   (it escaped into a list or a global) raises a ``TypeError`` saying where it was made.
@@ -40,16 +43,14 @@ Example:
     array([2., 4.])
 """
 
+import importlib
+
 from derivlab import (
     _special,  # noqa: F401  (registers the erf row of the primitive table)
-    data,
-    exercises,
     nn,
     numeric,
     optim,
-    plot,
     scalar,
-    symbolic,
 )
 from derivlab._api import grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
 from derivlab._check import Comparison, GradCheck, check_grad, compare
@@ -86,3 +87,19 @@ __all__ = [
     "exercises",
 ]
 __version__ = "0.1.0"
+
+# Loaded on first use, so that `import derivlab` does not pay for matplotlib (plot) or the
+# exercise banks: `dl.plot.style()` and `from derivlab import plot` work as usual.
+_LAZY = ("plot", "symbolic", "exercises", "data")
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        module = importlib.import_module(f"derivlab.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'derivlab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -36,6 +36,7 @@ from derivlab._core import (
     strip,
 )
 from derivlab._cost import is_transform, transform
+from derivlab._fft import ComplexBox, complex_output_error
 from derivlab._tree import tree_flatten, tree_unflatten
 
 # ---- argument checking ----
@@ -56,13 +57,15 @@ def _as_input(x: Any, where: str) -> Any:
         )
     if isinstance(x, (float, np.floating)):
         return np.float64(x) if isinstance(x, float) else x
+    if isinstance(x, (complex, np.complexfloating)) or (
+        isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.complexfloating)
+    ):
+        raise NotImplementedError(
+            f"{where}: complex inputs are not supported by derivlab's autodiff (complex values "
+            "inside a real function are); for the complex-step method use "
+            "derivlab.numeric.derivative(f, x, method='complex')."
+        )
     if isinstance(x, np.ndarray):
-        if np.issubdtype(x.dtype, np.complexfloating):
-            raise NotImplementedError(
-                f"{where}: complex inputs are not supported by derivlab's autodiff; "
-                "for the complex-step method use derivlab.numeric.derivative(f, x, "
-                "method='complex')."
-            )
         if not np.issubdtype(x.dtype, np.floating):
             raise TypeError(f"{where}: unsupported array dtype {x.dtype}; use a float array.")
         return x
@@ -106,12 +109,21 @@ def _call(f: Callable, args: Sequence[Any]) -> Any:
     if not is_transform(f):
         count_call()  # dl.cost's `calls`: the user's function is entered once more
     try:
-        return f(*args)
+        out = f(*args)
     except ValueError as e:
         cause = e.__cause__
         if isinstance(cause, TypeError) and str(cause).startswith("derivlab:"):
             raise TypeError(str(cause)) from None
         raise
+    if isinstance(out, ComplexBox) or (
+        not isinstance(out, (Box, np.ndarray, float)) and _any_complex(out)
+    ):
+        raise complex_output_error("derivlab")
+    return out
+
+
+def _any_complex(out: Any) -> bool:
+    return any(isinstance(leaf, ComplexBox) for leaf in tree_flatten(out)[0])
 
 
 # ---- reverse mode ----

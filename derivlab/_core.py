@@ -543,4 +543,20 @@ def _conversion_message(call: str) -> str:
 
 
 # NumPy's API on boxes lives in derivlab._numpy, which needs the classes above: import it last.
-from derivlab._numpy import dispatch_function, dispatch_ufunc  # noqa: E402
+# ---- the NumPy layer ----
+# derivlab._numpy installs the functions that route NumPy calls on boxes to the rows of the
+# table, so this module imports no rule and no NumPy layer of its own.
+
+
+def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
+    raise ImportError("derivlab's NumPy layer is not installed: import derivlab first")
+
+
+def dispatch_function(func: Callable, args: tuple, kwargs: dict) -> Any:
+    raise ImportError("derivlab's NumPy layer is not installed: import derivlab first")
+
+
+def install_numpy_layer(ufuncs: Callable, functions: Callable) -> None:
+    """Route NumPy's ``__array_ufunc__`` and ``__array_function__`` on boxes to the table."""
+    global dispatch_ufunc, dispatch_function
+    dispatch_ufunc, dispatch_function = ufuncs, functions

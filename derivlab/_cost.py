@@ -20,6 +20,9 @@ The flop model (one "flop" is one floating-point add or multiply):
   a matrix product);
 * ``inv`` costs ``2n³``, ``det`` and ``slogdet`` ``(2/3)n³`` (an LU factorisation), and
   ``solve`` ``(2/3)n³ + 2n²k`` for k right-hand sides, per matrix of the batch;
+* an FFT over N points costs ``5 N log₂ N`` per transform (the usual radix-2 count), a real
+  one (``rfftn``, ``irfftn``) half of that; the real and imaginary parts of a complex
+  transform are two rows, and each counts a whole transform (derivlab computes it twice);
 * moving data costs nothing: ``reshape``, ``transpose``, indexing, ``concatenate``,
   ``broadcast_to``, ``pad``, ``diagonal``, ``astype``; the adjoint of indexing (``untake``)
   costs one add per element it scatters.
@@ -93,7 +96,20 @@ def flops(name: str, operands: list[Any], ans: Any, params: dict) -> int:
         batch, n = _matrices(operands[0])
         rhs = _size(operands[1]) // max(batch * n, 1)
         return batch * ((2 * n**3) // 3 + 2 * n * n * rhs)
+    if name.startswith("fft."):
+        return _fft_flops(name, operands, ans, params)
     return _size(ans)  # elementwise: one per output element
+
+
+def _fft_flops(name: str, operands: list[Any], ans: Any, params: dict) -> int:
+    """5 N log₂ N per transform of N points (half for a real transform), over the batch."""
+    signal = ans if name == "fft.irfftn" else operands[0]
+    shape = np.shape(strip(signal))
+    points = math.prod(shape[a] for a in params["axes"])
+    if points <= 1:
+        return 0
+    per_point = 2.5 if name.startswith(("fft.rfftn", "fft.irfftn")) else 5.0
+    return int(round(per_point * _size(signal) * math.log2(points)))
 
 
 # ---- the counting trace ----

@@ -14,7 +14,16 @@ from typing import Any
 
 import numpy as np
 
-from derivlab._core import Box, Primitive, _where, bind, note, strip, strip_all
+from derivlab._core import (
+    Box,
+    Primitive,
+    _where,
+    bind,
+    install_numpy_layer,
+    note,
+    strip,
+    strip_all,
+)
 from derivlab._primitives import (
     AMAX,
     AMIN,
@@ -590,8 +599,11 @@ def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) ->
     prim = UFUNCS.get(ufunc)
     if prim is None:
         raise _no_rule(f"np.{ufunc.__name__}")
-    for x in inputs:
-        _real(x, ufunc.__name__)
+    if any(_is_complex(x) for x in inputs):
+        if ufunc.__name__ not in COMPLEX_UFUNCS or kwargs:
+            for x in inputs:
+                _real(x, ufunc.__name__)
+        return _fft.lift_complex(ufunc.__name__, inputs)
     if kwargs:
         raise NotImplementedError(
             f"derivlab: np.{ufunc.__name__} with keyword arguments {sorted(kwargs)} is not "
@@ -626,8 +638,10 @@ def _bin(prim: Primitive, reflected: bool = False) -> Callable:
     name = prim.name
 
     def op(self: Box, other: Any) -> Any:
-        if type(other) is not float and not isinstance(other, Box):  # the common cases, fast
-            _real(other, name)
+        if type(other) is not float and not isinstance(other, Box) and _is_complex(other):
+            if name not in COMPLEX_UFUNCS:
+                _real(other, name)
+            return _fft.lift_complex(name, (other, self) if reflected else (self, other))
         return bind(prim, (other, self) if reflected else (self, other), {})
 
     return op
@@ -644,14 +658,14 @@ def _is_complex(x: Any) -> bool:
 
 
 def _real(x: Any, name: str) -> Any:
-    """``x``, or a clear error when it is complex (derivlab differentiates real code only)."""
+    """``x``, or a clear error when it is complex and ``name`` has no complex rule."""
     if _is_complex(x):
         raise NotImplementedError(
-            f"derivlab: np.{name} of a traced value and a complex number ({x!r:.40}): complex "
-            "intermediates are not supported by derivlab's autodiff, so the result would be a "
-            "complex number (or a wrong derivative after .real / np.abs). Write the real "
-            "computation with real arrays (for x·(a+bj), carry a·x and b·x separately); for the "
-            "complex-step method use derivlab.numeric.derivative(f, x, method='complex')."
+            f"derivlab: np.{name} of a traced value and a complex number ({x!r:.40}) has no "
+            "rule. A complex intermediate of a real computation supports + - * /, whole "
+            "powers, .real, .imag, .conj(), np.abs, np.angle, np.exp, np.square, sums, "
+            "reshapes, indexing and the np.fft transforms; write the rest with real arrays (for "
+            "x·(a+bj), carry a·x and b·x separately)."
         )
     return x
 
@@ -773,4 +787,10 @@ def primitives() -> list[str]:
 
 
 # the composites for shapes and assembly, and the decompositions, register themselves on import
-from derivlab import _assembly, _linalg  # noqa: E402, F401
+# the ufuncs a complex intermediate supports (derivlab._fft)
+COMPLEX_UFUNCS = {"add", "subtract", "multiply", "divide", "true_divide", "negative",
+                  "positive", "conjugate", "absolute", "exp", "square"}  # fmt: skip
+
+install_numpy_layer(dispatch_ufunc, dispatch_function)
+
+from derivlab import _assembly, _fft, _linalg  # noqa: E402, F401
