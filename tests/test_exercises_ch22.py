@@ -4,7 +4,13 @@ import numpy as np
 
 from derivlab.exercises import check
 
-KEYS = ["flip up-down", "transpose", "rotate 180", "rotate 90", "shift right by 2"]
+KEYS = [
+    "rotate 180",
+    "rotate 90",
+    "flip along the anti-diagonal",
+    "shift right 1 and down 1",
+    "shift right by 2",
+]
 
 
 def _precision_recall(C):
@@ -31,11 +37,11 @@ def test_logit_gradient_needs_the_mean():
 
 
 def test_transformations():
-    right = dict(zip(KEYS, [True, False, True, False, False], strict=True))
+    right = dict(zip(KEYS, [True, False, False, True, False], strict=True))
     assert check("22.2", right).passed
-    result = check("22.2", {**right, "transpose": True})
+    result = check("22.2", {**right, "rotate 90": True})
     assert not result.passed and "1 of the 5 entries is" in result.reason
-    assert "keys differ" in check("22.2", {"transpose": False}).reason
+    assert "keys differ" in check("22.2", {"rotate 90": False}).reason
     assert "True or False" in check("22.2", {k: 1 for k in KEYS}).reason
 
 
