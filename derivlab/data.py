@@ -8,6 +8,8 @@ and returns plain NumPy arrays, so the same call gives the same data on every ma
 - :func:`line`: the classic regression line :math:`y = 4 + 3x + \\varepsilon`;
 - :func:`xor`, :func:`blobs`, :func:`moons`: two-dimensional classification sets;
 - :func:`bars_and_crosses`: small images of a bar or a cross, for convolutional networks;
+- :func:`shapes`: four classes of small images (horizontal bar, vertical bar, cross, box) inside
+  a blank margin, so that shifts by up to the margin keep every shape whole;
 - :func:`minibatches`: one shuffled pass over arrays in batches, for stochastic descent.
 """
 
@@ -18,7 +20,18 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["Drive", "bars_and_crosses", "blobs", "drive", "line", "minibatches", "moons", "xor"]
+__all__ = [
+    "SHAPES",
+    "Drive",
+    "bars_and_crosses",
+    "blobs",
+    "drive",
+    "line",
+    "minibatches",
+    "moons",
+    "shapes",
+    "xor",
+]
 
 Seed = int | np.random.Generator | None
 
@@ -309,6 +322,69 @@ def bars_and_crosses(
                 X[k, 0, r, c : c + length] = 1.0
             else:
                 X[k, 0, c : c + length, r] = 1.0
+    X = X + noise * rng.standard_normal(X.shape)
+    order = rng.permutation(n)
+    return X[order], y[order].astype(np.int64)
+
+
+# ---- images: four shapes inside a margin ----
+SHAPES = ("horizontal bar", "vertical bar", "cross", "box")
+
+
+def shapes(
+    n: int = 200, *, size: int = 10, margin: int = 1, noise: float = 0.1, seed: Seed = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Images of four shapes, labels 0 to 3 in the order of :data:`SHAPES`, in NCHW layout.
+
+    0: a horizontal bar and 1: a vertical bar, each of 3 or more pixels; 2: a plus sign with
+    arms of ``a >= 1`` pixels; 3: a box, the outline of a square of side 3 or more. Sizes and
+    positions are uniform over those that fit in the inner square of side ``size - 2 margin``:
+    no shape touches the ``margin`` pixels along the edges, so a shift of up to ``margin``
+    pixels in each direction keeps it whole, and a left–right or up–down flip keeps its class.
+    Swapping rows and columns (a transpose) does not: it turns a horizontal bar into a vertical
+    one. Lit pixels are 1, the rest 0, before noise.
+
+    Args:
+        n: number of images, cycling through the four classes before a shuffle.
+        size: height and width in pixels.
+        margin: blank pixels along each edge (at least 0); ``size - 2 margin`` must be >= 3.
+        noise: standard deviation of Gaussian noise added to every pixel.
+        seed: seed or Generator.
+
+    Returns:
+        ``(X, y)``: images of shape ``(n, 1, size, size)`` and integer labels in {0, 1, 2, 3}.
+    """
+    n = _positive_int("n", n)
+    size = _positive_int("size", size)
+    if isinstance(margin, bool) or not isinstance(margin, (int, np.integer)) or margin < 0:
+        raise ValueError(f"margin must be an integer >= 0, got {margin!r}.")
+    inner = size - 2 * int(margin)
+    if inner < 3:
+        raise ValueError(
+            f"size - 2 margin must be at least 3 pixels to hold a shape, got size={size}, "
+            f"margin={margin}; make the image larger or the margin smaller."
+        )
+    noise = _nonnegative("noise", noise)
+    rng = _rng(seed)
+    X = np.zeros((n, 1, size, size))
+    y = np.arange(n) % 4
+    for k in range(n):
+        image = X[k, 0, margin : size - margin, margin : size - margin]  # the inner square
+        if y[k] < 2:  # a bar of `length` pixels in row r, from column c
+            length = int(rng.integers(3, inner + 1))
+            r, c = rng.integers(0, inner), rng.integers(0, inner - length + 1)
+            bar = image if y[k] == 0 else image.T  # a view: writing it writes the image
+            bar[r, c : c + length] = 1.0
+        elif y[k] == 2:  # a plus sign with arms of a pixels, centred at (r, c)
+            a = int(rng.integers(1, (inner - 1) // 2 + 1))
+            r, c = rng.integers(a, inner - a, 2)
+            image[r, c - a : c + a + 1] = 1.0
+            image[r - a : r + a + 1, c] = 1.0
+        else:  # the outline of a square of side s, top-left corner (r, c)
+            s = int(rng.integers(3, inner + 1))
+            r, c = rng.integers(0, inner - s + 1, 2)
+            image[r : r + s, c : c + s] = 1.0
+            image[r + 1 : r + s - 1, c + 1 : c + s - 1] = 0.0
     X = X + noise * rng.standard_normal(X.shape)
     order = rng.permutation(n)
     return X[order], y[order].astype(np.int64)

@@ -133,6 +133,45 @@ def test_bars_and_crosses_light_the_same_number_of_pixels():
     assert np.all(rows_lit[y == 1] >= 3)
 
 
+def _shape_of(image):
+    """The class of one noiseless shapes() image, read from its lit pixels (an oracle)."""
+    rows, cols = np.nonzero(image)
+    height, width = np.ptp(rows) + 1, np.ptp(cols) + 1
+    if height == 1:
+        return 0
+    if width == 1:
+        return 1
+    return 3 if image[rows.min(), cols.min()] else 2  # a box has its corner, a cross does not
+
+
+def test_shapes_draw_each_class_whole_inside_the_margin():
+    X, y = data.shapes(400, size=10, margin=1, noise=0.0, seed=0)
+    assert X.shape == (400, 1, 10, 10) and X.dtype == np.float64
+    assert [int(np.sum(y == c)) for c in range(4)] == [100] * 4
+    assert set(np.unique(X)) == {0.0, 1.0} and len(data.SHAPES) == 4
+    edges = np.ones((10, 10), bool)
+    edges[1:-1, 1:-1] = False
+    assert not X[:, 0][:, edges].any()  # the margin is blank
+    assert [_shape_of(image) for image in X[:, 0]] == list(y)
+    lit = X.sum(axis=(1, 2, 3))
+    assert lit[y < 2].min() >= 3 and np.all((lit[y == 2] - 1) % 4 == 0)
+    assert np.all(lit[y == 3] % 4 == 0)  # a box of side s lights 4(s - 1) pixels
+    # flips keep the class; a transpose swaps the two bars
+    for flipped in (X[:, 0, ::-1, :], X[:, 0, :, ::-1]):
+        assert [_shape_of(image) for image in flipped] == list(y)
+    swapped = [_shape_of(image) for image in np.swapaxes(X[:, 0], 1, 2)]
+    np.testing.assert_array_equal(swapped, np.choose(y, [1, 0, 2, 3]))
+
+
+def test_shapes_noise_and_margin_zero():
+    X, y = data.shapes(200, size=6, margin=0, noise=0.0, seed=1)
+    assert [_shape_of(image) for image in X[:, 0]] == list(y)
+    assert X[:, 0, [0, -1], :].any()  # with no margin a shape may touch the edge
+    noisy, same_y = data.shapes(200, size=6, margin=0, noise=0.2, seed=1)
+    np.testing.assert_array_equal(same_y, y)
+    assert 0.15 < (noisy - X).std() < 0.25
+
+
 # ---- seeds: same seed same data, a Generator continues its stream ----
 MAKERS = {
     "line": lambda seed: data.line(50, seed=seed),
@@ -140,6 +179,7 @@ MAKERS = {
     "blobs": lambda seed: data.blobs(50, seed=seed),
     "moons": lambda seed: data.moons(50, seed=seed),
     "bars_and_crosses": lambda seed: data.bars_and_crosses(10, seed=seed),
+    "shapes": lambda seed: data.shapes(10, seed=seed),
 }
 
 
@@ -187,6 +227,9 @@ def test_minibatches_in_order_without_shuffle():
         (lambda: data.moons(10, noise=float("nan")), ValueError, "noise"),
         (lambda: data.bars_and_crosses(10, size=4), ValueError, "at least 5"),
         (lambda: data.bars_and_crosses(0), ValueError, "positive integer"),
+        (lambda: data.shapes(10, size=6, margin=2), ValueError, "at least 3"),
+        (lambda: data.shapes(10, margin=-1), ValueError, "margin"),
+        (lambda: data.shapes(10, noise=-0.1), ValueError, "noise"),
         (lambda: data.minibatches(batch_size=2), ValueError, "at least one array"),
         (lambda: data.minibatches(np.ones(3), np.ones(4), batch_size=2), ValueError, "rows"),
         (lambda: data.minibatches(np.ones(3), batch_size=0), ValueError, "batch_size"),
