@@ -21,14 +21,19 @@ A bank entry is either
   :class:`Wrong` with a reason that names what is wrong without giving the answer away.
 
 ``...`` or ``None`` as the answer means "not attempted yet": the check says so and never raises,
-so a notebook with its placeholders in place runs top to bottom.
+so a notebook with its placeholders in place runs top to bottom. So does a function whose body
+is still only ``...`` (or ``pass``, or a docstring): the skeleton a code-writing exercise hands
+the reader. A grader calls the reader's code through :func:`call`, which turns an exception in
+it, or a forgotten ``return``, into a :class:`Wrong` that says so.
 """
 
 from __future__ import annotations
 
+import dis
 import importlib
 import inspect
 import re
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +45,7 @@ from ._compare import CheckResult, Wrong, compare, match
 __all__ = [
     "CheckResult",
     "Wrong",
+    "call",
     "check",
     "compare",
     "exercise",
@@ -140,6 +146,35 @@ def exercise_ids(chapter: int) -> list[str]:
     return sorted(found, key=lambda i: int(i.split(".")[1]))
 
 
+def _is_skeleton(answer: Any) -> bool:
+    """Whether ``answer`` is a function the reader has not filled in yet: its body is only
+    ``...``, ``pass`` or a docstring, which all compile to "return None" and nothing else."""
+    if not isinstance(answer, types.FunctionType):
+        return False
+    steps = [
+        (i.opname, i.argval)
+        for i in dis.get_instructions(answer)
+        if i.opname not in ("RESUME", "NOP", "COPY_FREE_VARS", "MAKE_CELL")
+    ]
+    return steps in ([("LOAD_CONST", None), ("RETURN_VALUE", None)], [("RETURN_CONST", None)])
+
+
+def call(function: Callable[..., Any], *args: Any, name: str = "your function") -> Any:
+    """Call the reader's ``function`` for a grader; raise :class:`Wrong` when it raises, or
+    returns ``None`` or ``...`` (a ``return`` forgotten), naming what happened."""
+    if not callable(function):
+        raise Wrong(f"expected a function, got a {type(function).__name__}")
+    try:
+        value = function(*args)
+    except Wrong:
+        raise
+    except Exception as error:  # the reader's code may fail in any way
+        raise Wrong(f"{name} raised {type(error).__name__}: {error}") from None
+    if value is None or value is Ellipsis:
+        raise Wrong(f"{name} returned {value!r}: its `return` is missing")
+    return value
+
+
 def _call_with_context(entry: _Entry, function: Callable, args: tuple, context: dict) -> Any:
     signature = inspect.signature(function)
     params = list(signature.parameters.values())[len(args) :]
@@ -173,7 +208,8 @@ def check(exercise_id: str, answer: Any, /, *, strict: bool = False, **context: 
     Args:
         exercise_id: the exercise's number as printed in the chapter, as a string.
         answer: what the reader wrote: a value, or for a code-writing exercise the function or
-            class they wrote; ``...`` or ``None`` means "not attempted yet".
+            class they wrote; ``...``, ``None`` or a function whose body is still only ``...``
+            means "not attempted yet".
         strict: raise :class:`AssertionError` unless the answer is right; the solutions pages
             use it, so a wrong worked solution fails CI.
         **context: what the expected answer depends on (``params=params``); the error says
@@ -190,7 +226,7 @@ def check(exercise_id: str, answer: Any, /, *, strict: bool = False, **context: 
     """
     entry = _entry(exercise_id)
     label = {"exercise": exercise_id, "solution": strict}
-    if answer is None or answer is Ellipsis:
+    if answer is None or answer is Ellipsis or _is_skeleton(answer):
         if strict:
             raise AssertionError(
                 f"The solution of exercise {exercise_id} is still the placeholder `...`."
