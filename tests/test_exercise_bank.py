@@ -272,5 +272,27 @@ def test_value_exercises_of_chapters_1_to_6():
     assert ids == set(right) | set(GRADERS)
     # the feedback on the likeliest slips
     assert check("4.3", ((5, 3), (4, 4, 4))).reason.startswith("entry 0")
-    assert check("1.2", sympy.sympify("2*x + 3")).passed is False  # took the limit too soon
     assert check("5.3", 345).passed is False
+    dw, db = right["6.1"][0]
+    named = {
+        "1.2": (sympy.sympify("2*x + 3"), {}, "the derivative itself"),
+        "1.4": (right["1.4"][0] * 0.01, {"trip": trip}, "100 times too small"),
+        "2.2": (0.5, {}, "σ itself"),
+        "2.3": (3 / 25, {}, "subtracts the other way"),
+        "3.4": ((784, 1568), {}, "leaves out the one call at x"),
+        "4.1": (right["4.1"][0][::-1], {}, "swapped"),
+        "4.2": (5 * right["4.2"][0], {}, "unit vector"),
+        "5.1": (0.1, {}, "one step"),
+        "6.1": ((dw / 2, db / 2), {}, "keep the 2"),
+        "6.3": (right["6.3"][0] / 2, right["6.3"][1], "twice it"),
+    }
+    for exercise_id, (slip, context, phrase) in named.items():
+        result = check(exercise_id, slip, **context)
+        assert result.passed is False and phrase in result.reason, (exercise_id, result)
+    # a wrong answer that is no known slip still gets compare's plain reason
+    assert check("2.2", 0.3).reason == "the value is not right"
+
+
+def test_slips_are_registered_once():
+    with pytest.raises(ValueError, match="twice"):
+        ex.slips("2.2")(lambda: {})

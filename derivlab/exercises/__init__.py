@@ -16,6 +16,8 @@ A bank entry is either
 
 - an *expected value*, ``@exercise("9.2")`` over a function of the context that returns it; the
   answer is compared by :func:`compare`'s rules (numbers, arrays, callables, SymPy, tuples…);
+  ``@slips("9.2")`` may add the likeliest wrong answers, each with what to tell the reader who
+  gives it (``{"the 2 is lost": value / 2}``);
 - or a *grader*, ``@grader("5.4")`` over a function ``(answer, rng, **context)`` that tries the
   reader's code (a function, a class) on random inputs drawn from ``rng`` and raises
   :class:`Wrong` with a reason that names what is wrong without giving the answer away.
@@ -52,10 +54,12 @@ __all__ = [
     "exercise_ids",
     "grader",
     "match",
+    "slips",
 ]
 
 _ID = re.compile(r"^(\d+)\.(\d+)$")
 _BANK: dict[str, _Entry] = {}
+_SLIPS: dict[str, Callable[..., dict[str, Any]]] = {}
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,37 @@ def exercise(
     sample ``points``.
     """
     return _register(exercise_id, False, hint=hint, rtol=rtol, atol=atol, points=points, seed=0)
+
+
+def slips(exercise_id: str) -> Callable:
+    """Register the likeliest wrong answers to exercise ``exercise_id``: a function of the same
+    context as its expected answer that returns ``{what to tell the reader: wrong answer}``.
+
+    An answer that matches one of them (by :func:`compare`'s rules) is told that reason
+    instead of a bare "the value is not right"; the reason names the slip, never the answer.
+    """
+    _chapter(exercise_id)
+
+    def decorate(function: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        if exercise_id in _SLIPS:
+            raise ValueError(f"the slips of exercise {exercise_id} are registered twice")
+        _SLIPS[exercise_id] = function
+        return function
+
+    return decorate
+
+
+def _name_the_slip(entry: _Entry, answer: Any, context: dict) -> None:
+    """Raise Wrong with the reason of the first registered slip that ``answer`` matches."""
+    if entry.exercise_id not in _SLIPS:
+        return
+    tolerance = {"rtol": entry.rtol, "atol": entry.atol, "points": entry.points}
+    for reason, value in _call_with_context(entry, _SLIPS[entry.exercise_id], (), context).items():
+        try:
+            match(answer, value, **tolerance)
+        except Wrong:
+            continue
+        raise Wrong(reason)
 
 
 def grader(exercise_id: str, *, hint: str | None = None, seed: int = 0) -> Callable:
@@ -239,7 +274,11 @@ def check(exercise_id: str, answer: Any, /, *, strict: bool = False, **context: 
             _call_with_context(entry, entry.function, (answer, rng), context)
         else:
             expected = _call_with_context(entry, entry.function, (), context)
-            match(answer, expected, rtol=entry.rtol, atol=entry.atol, points=entry.points)
+            try:
+                match(answer, expected, rtol=entry.rtol, atol=entry.atol, points=entry.points)
+            except Wrong:
+                _name_the_slip(entry, answer, context)
+                raise
     except Wrong as wrong:
         if strict:
             raise AssertionError(

@@ -4,7 +4,7 @@ import numpy as np
 
 import derivlab as dl
 
-from . import Wrong, call, exercise, grader
+from . import Wrong, call, exercise, grader, slips
 
 
 @exercise("1.1", hint="Total distance over total time: first and last samples.")
@@ -16,6 +16,16 @@ def _(trip):
 @exercise("1.2", hint="Expand (x + h)² + 3(x + h), cancel x² + 3x, divide by h.")
 def _():
     return dl.symbolic.difference_quotient(lambda x: x**2 + 3 * x)
+
+
+@slips("1.2")
+def _():
+    return {
+        "that is the limit as h → 0, the derivative itself; the exercise asks for the quotient "
+        "simplified before the limit, so h still appears in it": dl.symbolic.derivative(
+            lambda x: x**2 + 3 * x
+        )
+    }
 
 
 @exercise("1.3", hint="The numerator over a common denominator is x - (x + h) = -h.")
@@ -32,6 +42,18 @@ def _():
 def _(trip):
     # the exact acceleration over the whole trip, finely sampled
     return trip.acceleration(np.linspace(0.0, trip.t[-1], 26001)).min()
+
+
+@slips("1.4")
+def _(trip):
+    dt = trip.t[1] - trip.t[0]
+    exact = trip.acceleration(np.linspace(0.0, trip.t[-1], 26001)).min()
+    return {
+        "your value is 100 times too small: each round of differences divides by Δt, so two "
+        "rounds divide by Δt²": exact * dt**2,
+        "your value is 10 times too small: the second round of differences must be divided "
+        "by Δt too": exact * dt,
+    }
 
 
 @grader(

@@ -5,7 +5,7 @@ import numpy as np
 
 import derivlab as dl
 
-from . import Wrong, call, exercise, grader
+from . import Wrong, call, exercise, grader, slips
 
 
 @exercise(
@@ -24,9 +24,23 @@ def _():
     return slopes.max()
 
 
+@slips("2.2")
+def _():
+    return {"that is σ itself at its steepest point, σ(0); the question asks for the slope σ'": 0.5}
+
+
 @exercise("2.3", hint="(f'g - fg')/g² with f = x and g = 1 + x².")
 def _():
     return dl.grad(lambda x: x / (1 + x**2))(2.0)
+
+
+@slips("2.3")
+def _():
+    right = dl.grad(lambda x: x / (1 + x**2))(2.0)
+    return {
+        "your numerator is fg' - f'g: the quotient rule subtracts the other way, f'g - fg'": -right,
+        "the quotient rule divides by g², not by g": right * (1 + 2.0**2),
+    }
 
 
 def _lse(z):

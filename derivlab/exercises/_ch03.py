@@ -6,7 +6,7 @@ import sympy
 
 import derivlab as dl
 
-from . import Wrong, call, exercise, grader
+from . import Wrong, call, exercise, grader, slips
 
 _EPS = np.finfo(float).eps
 
@@ -81,6 +81,20 @@ def _():
         return calls
 
     return (count_calls("forward", 1), count_calls("central", 2))
+
+
+@slips("3.4")
+def _():
+    return {
+        "your forward count leaves out the one call at x that all the forward differences share": (
+            784,
+            1568,
+        ),
+        "your central count includes a call at x, which central differences never use": (
+            785,
+            1569,
+        ),
+    }
 
 
 # smooth test functions with their exact derivatives, and the scales of x each is tried at:

@@ -4,7 +4,7 @@ import numpy as np
 
 import derivlab as dl
 
-from . import Wrong, call, exercise, grader
+from . import Wrong, call, exercise, grader, slips
 
 
 def _g(p):
@@ -19,10 +19,26 @@ def _():
     return dl.grad(_g)(np.array([1.0, 2.0]))
 
 
+@slips("4.1")
+def _():
+    return {
+        "your two entries are swapped: the first is dg/dx": dl.grad(_g)(np.array([1.0, 2.0]))[::-1]
+    }
+
+
 @exercise("4.2", hint="D_u g = grad g . u with u = (3, 4) / 5.")
 def _():
     u = np.array([3.0, 4.0]) / 5
     return dl.jvp(_g, (np.array([1.0, 2.0]),), (u,))[1]
+
+
+@slips("4.2")
+def _():
+    along = dl.jvp(_g, (np.array([1.0, 2.0]),), (np.array([3.0, 4.0]),))[1]
+    return {
+        "you used the direction (3, 4) as it is; a directional derivative takes the unit "
+        "vector, (3, 4) divided by its length": along
+    }
 
 
 @exercise("4.3", hint="A Jacobian's shape is the output's shape, then the input's shape.")

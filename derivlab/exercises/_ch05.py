@@ -4,7 +4,7 @@ import numpy as np
 
 import derivlab as dl
 
-from . import Wrong, call, exercise, grader
+from . import Wrong, call, exercise, grader, slips
 
 
 @exercise(
@@ -19,6 +19,14 @@ def _():
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if abs(1.0 - mid * grad(1.0)) < 1 else (lo, mid)
     return lo
+
+
+@slips("5.1")
+def _():
+    return {
+        "that learning rate lands on the minimum in one step, but the walk still converges, "
+        "oscillating, for somewhat larger ones": 0.1
+    }
 
 
 @exercise(

@@ -5,7 +5,7 @@ import numpy as np
 
 import derivlab as dl
 
-from . import Wrong, call, exercise, grader
+from . import Wrong, call, exercise, grader, slips
 
 
 @exercise(
@@ -13,9 +13,26 @@ from . import Wrong, call, exercise, grader
     hint="Residuals r_i = w x_i + b - y_i; dL/dw = (2/N) sum r_i x_i and dL/db = (2/N) sum r_i.",
 )
 def _():
+    return _small_gradient()
+
+
+def _small_gradient():
     x, y = np.array([1.0, 2.0, 3.0]), np.array([2.0, 4.0, 7.0])
     mse = dl.grad(lambda w, b: np.mean((w * x + b - y) ** 2), argnums=(0, 1))
     return mse(1.0, 0.0)
+
+
+@slips("6.1")
+def _():
+    dw, db = _small_gradient()
+    return {
+        "both values are half the right ones: keep the 2 from differentiating the square": (
+            dw / 2,
+            db / 2,
+        ),
+        "both values are 3 times too large: the mean divides the sum by N = 3": (3 * dw, 3 * db),
+        "your dL/dw equals dL/db: in dL/dw each residual is multiplied by its x_i": (db, db),
+    }
 
 
 def _diagnose(got, want, ratio_names):
@@ -74,6 +91,19 @@ def _(answer, rng, X, y):
 def _(loss, theta):
     # the loss is quadratic: its Hessian, by autodiff, is the same at every theta
     return 2 / np.linalg.eigvalsh(dl.hessian(loss)(theta)).max()
+
+
+@slips("6.3")
+def _(loss, theta):
+    curvatures = np.linalg.eigvalsh(dl.hessian(loss)(theta))
+    return {
+        "that rate is safe, but the walk diverges only above twice it: |1 - lr λ| < 1": (
+            1 / curvatures.max()
+        ),
+        "that limit comes from the smallest curvature; the largest one breaks first": (
+            2 / curvatures.min()
+        ),
+    }
 
 
 @grader(
