@@ -5,11 +5,22 @@
 
 `make test` runs `check`, then hands `list` to nbval, so every page in the table of contents
 is executed and no notebook in book/ is left out of it.
+
+`check` also keeps the exercises honest. A chapter is either old-style (its hidden cells call
+`dl.exercises.compare`) or new-style (its check cells call `dl.exercises.check("N.k", ...)`),
+never both. A new-style chapter's ids are exactly those of its bank
+(`derivlab.exercises.exercise_ids(N)`), it holds no `compare(` and no `strict=True` (nothing of
+a solution), each exercise links to its solutions page, and that page,
+book/solutions/NN-slug.ipynb, is in _toc.yml and checks exactly the same ids with
+`strict=True`. A solutions page has the Colab cell, no exercises of its own, and only strict
+checks.
 """
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +28,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+REPOSITORY = ROOT  # where derivlab is imported from (ROOT may point elsewhere in tests)
 SUFFIXES = (".ipynb", ".md")
 MAX_COLUMNS = 88  # STYLE.md asks for ~80; past this a line scrolls on the website
 
@@ -93,15 +105,147 @@ def problems(path: Path, url: str) -> list[str]:
     return found
 
 
+# ---- exercises: chapters, their banks and their solutions pages ----
+CHAPTER = re.compile(r"^(\d\d)-.+\.ipynb$")
+SOLUTIONS = ROOT / "book" / "solutions"
+
+
+def _is_solutions_page(path: Path) -> bool:
+    return path.parent == SOLUTIONS
+
+
+def _code(path: Path) -> list[tuple[int, dict, str]]:
+    cells = json.loads(path.read_text()).get("cells", [])
+    return [(i, c, "".join(c["source"])) for i, c in enumerate(cells) if c["cell_type"] == "code"]
+
+
+def check_calls(source: str) -> list[tuple[str, bool]]:
+    """The `dl.exercises.check("N.k", ..., strict=...)` calls in a cell: (id, strict)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # IPython magics: fall back to the text
+        found = re.findall(r"dl\.exercises\.check\(\s*[\"']([^\"']+)[\"']([^\n]*)", source)
+        return [(i, "strict=True" in rest) for i, rest in found]
+    calls = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and ast.unparse(node.func) == "dl.exercises.check"):
+            continue
+        first = node.args[0] if node.args else None
+        exercise_id = first.value if isinstance(first, ast.Constant) else ast.unparse(first)
+        strict = any(
+            k.arg == "strict" and isinstance(k.value, ast.Constant) and k.value.value is True
+            for k in node.keywords
+        )
+        calls.append((str(exercise_id), strict))
+    return calls
+
+
+def solutions_problems(path: Path) -> list[str]:
+    """What is wrong with a solutions page: no exercises of its own, strict checks only."""
+    nb = json.loads(path.read_text())
+    found = []
+    text = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    if re.search(r"^#+ Exercises", text, re.M):
+        found.append("a solutions page has no exercises section")
+    chapter = re.match(r"^(\d\d)-", path.name)
+    if chapter is None:
+        return [*found, "a solutions page is named after its chapter, NN-slug.ipynb"]
+    n = int(chapter.group(1))
+    if not re.search(rf"^# Solutions to chapter {n}\b", text, re.M):
+        found.append(f"the title must read '# Solutions to chapter {n}: ...'")
+    if f"../{path.name}" not in text:
+        found.append(f"the page must link back to its chapter, ../{path.name}")
+    if not (ROOT / "book" / path.name).is_file():
+        found.append(f"there is no chapter book/{path.name} for these solutions")
+    for i, _cell, source in _code(path):
+        if "dl.exercises.compare(" in source:
+            found.append(f"cell {i} calls dl.exercises.compare; use dl.exercises.check(id, ...)")
+        for exercise_id, strict in check_calls(source):
+            if not strict:
+                found.append(
+                    f"cell {i} checks {exercise_id} without strict=True (a worked solution's "
+                    "check must raise when it is wrong)"
+                )
+    return found
+
+
+def exercise_problems(path: Path, listed: list[Path]) -> list[str]:
+    """The exercise rules of one chapter (see the module's docstring)."""
+    n = int(CHAPTER.match(path.name).group(1))
+    code = _code(path)
+    old = [i for i, _c, s in code if "dl.exercises.compare(" in s]
+    checks = [(i, c, e, strict) for i, c, s in code for e, strict in check_calls(s)]
+    if not checks:
+        return []  # old-style, or no exercises: the rules below are for converted chapters
+    found = []
+    if old:
+        found.append(
+            f"cells {old} call dl.exercises.compare and others dl.exercises.check: convert "
+            "the whole chapter to check(id, ...)"
+        )
+    if solved_here := sorted({e for _i, _c, e, strict in checks if strict}):
+        found.append(f"the chapter checks {solved_here} with strict=True: solutions belong on the "
+                     "solutions page")  # fmt: skip
+    for i, cell, exercise_id, _strict in checks:
+        if not exercise_id.startswith(f"{n}."):
+            found.append(f"cell {i} checks exercise {exercise_id}, not one of chapter {n}")
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & {"remove-input", "hide-input", "remove-cell", "hide-cell"}:
+            found.append(f"cell {i}, the check of {exercise_id}, must be visible (tags {tags})")
+    for i, cell, _s in code:
+        if "code_prompt_show" in json.dumps(cell.get("metadata", {})):
+            found.append(f"cell {i} keeps a 'Show solution' prompt: solutions have moved")
+    ids = [e for _i, _c, e, _s in checks]
+    if str(REPOSITORY) not in sys.path:
+        sys.path.insert(0, str(REPOSITORY))  # derivlab from this checkout
+    from derivlab.exercises import exercise_ids
+
+    bank = exercise_ids(n)
+    if missing := sorted(set(ids) - set(bank)):
+        found.append(f"no bank entry for {missing} in derivlab/exercises/_ch{n:02d}.py")
+    if unused := sorted(set(bank) - set(ids)):
+        found.append(f"the bank holds {unused}, which the chapter never checks")
+    if twice := sorted({e for e in ids if ids.count(e) > 1}):
+        found.append(f"exercises {twice} are checked more than once")
+    page = SOLUTIONS / path.name
+    link = f"solutions/{path.name}"
+    markdown = [
+        "".join(c["source"])
+        for c in json.loads(path.read_text())["cells"]
+        if c["cell_type"] == "markdown"
+    ]
+    for text in markdown:
+        heading = re.search(rf"^#+ Exercise ({n}\.\d+)", text, re.M)
+        if heading and link not in text:
+            found.append(f"exercise {heading.group(1)} does not link to its solutions, {link}")
+    if not page.is_file():
+        return [*found, f"its solutions page {page.relative_to(ROOT)} does not exist"]
+    if page not in listed:
+        found.append(f"its solutions page {page.relative_to(ROOT)} is not in _toc.yml")
+    solved = [e for _i, _c, s in _code(page) for e, strict in check_calls(s) if strict]
+    if sorted(set(solved)) != sorted(set(ids)):
+        found.append(
+            f"{page.relative_to(ROOT)} checks {sorted(set(solved))} with strict=True, the "
+            f"chapter {sorted(set(ids))}"
+        )
+    return found
+
+
 def check() -> int:
     listed = pages()
     url = _repository_url()
     failures = []
-    for path in sorted((ROOT / "book").glob("*.ipynb")):
+    on_disk = [*(ROOT / "book").glob("*.ipynb"), *SOLUTIONS.glob("*.ipynb")]
+    for path in sorted(on_disk):
         if path not in listed:
             failures.append(f"{path.relative_to(ROOT)}: not in _toc.yml, so never tested")
     for path in notebooks():
-        failures += [f"{path.relative_to(ROOT)}: {p}" for p in problems(path, url)]
+        found = problems(path, url)
+        if _is_solutions_page(path):
+            found += solutions_problems(path)
+        elif CHAPTER.match(path.name):
+            found += exercise_problems(path, listed)
+        failures += [f"{path.relative_to(ROOT)}: {p}" for p in found]
     for line in failures:
         print(line, file=sys.stderr)
     print(f"checked {len(listed)} pages in _toc.yml: {len(failures)} problem(s)")

@@ -16,19 +16,26 @@ A bank entry is either
 
 - an *expected value*, ``@exercise("9.2")`` over a function of the context that returns it; the
   answer is compared by :func:`compare`'s rules (numbers, arrays, callables, SymPy, tuples…);
+  ``@slips("9.2")`` may add the likeliest wrong answers, each with what to tell the reader who
+  gives it (``{"the 2 is lost": value / 2}``);
 - or a *grader*, ``@grader("5.4")`` over a function ``(answer, rng, **context)`` that tries the
   reader's code (a function, a class) on random inputs drawn from ``rng`` and raises
   :class:`Wrong` with a reason that names what is wrong without giving the answer away.
 
 ``...`` or ``None`` as the answer means "not attempted yet": the check says so and never raises,
-so a notebook with its placeholders in place runs top to bottom.
+so a notebook with its placeholders in place runs top to bottom. So does a function whose body
+is still only ``...`` (or ``pass``, or a docstring): the skeleton a code-writing exercise hands
+the reader. A grader calls the reader's code through :func:`call`, which turns an exception in
+it, or a forgotten ``return``, into a :class:`Wrong` that says so.
 """
 
 from __future__ import annotations
 
+import dis
 import importlib
 import inspect
 import re
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,16 +47,19 @@ from ._compare import CheckResult, Wrong, compare, match
 __all__ = [
     "CheckResult",
     "Wrong",
+    "call",
     "check",
     "compare",
     "exercise",
     "exercise_ids",
     "grader",
     "match",
+    "slips",
 ]
 
 _ID = re.compile(r"^(\d+)\.(\d+)$")
 _BANK: dict[str, _Entry] = {}
+_SLIPS: dict[str, Callable[..., dict[str, Any]]] = {}
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,37 @@ def exercise(
     return _register(exercise_id, False, hint=hint, rtol=rtol, atol=atol, points=points, seed=0)
 
 
+def slips(exercise_id: str) -> Callable:
+    """Register the likeliest wrong answers to exercise ``exercise_id``: a function of the same
+    context as its expected answer that returns ``{what to tell the reader: wrong answer}``.
+
+    An answer that matches one of them (by :func:`compare`'s rules) is told that reason
+    instead of a bare "the value is not right"; the reason names the slip, never the answer.
+    """
+    _chapter(exercise_id)
+
+    def decorate(function: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        if exercise_id in _SLIPS:
+            raise ValueError(f"the slips of exercise {exercise_id} are registered twice")
+        _SLIPS[exercise_id] = function
+        return function
+
+    return decorate
+
+
+def _name_the_slip(entry: _Entry, answer: Any, context: dict) -> None:
+    """Raise Wrong with the reason of the first registered slip that ``answer`` matches."""
+    if entry.exercise_id not in _SLIPS:
+        return
+    tolerance = {"rtol": entry.rtol, "atol": entry.atol, "points": entry.points}
+    for reason, value in _call_with_context(entry, _SLIPS[entry.exercise_id], (), context).items():
+        try:
+            match(answer, value, **tolerance)
+        except Wrong:
+            continue
+        raise Wrong(reason)
+
+
 def grader(exercise_id: str, *, hint: str | None = None, seed: int = 0) -> Callable:
     """Register a grader for a code-writing exercise: ``grade(answer, rng, **context)``.
 
@@ -134,10 +175,40 @@ def exercise_ids(chapter: int) -> list[str]:
     """The ids of chapter ``chapter``'s checked exercises, in order."""
     try:
         importlib.import_module(f"{__name__}._ch{chapter:02d}")
-    except ModuleNotFoundError:
-        return []
+    except ModuleNotFoundError as error:
+        if error.name != f"{__name__}._ch{chapter:02d}":
+            raise  # a bank that fails to import is a bug, not a chapter without exercises
     found = [i for i in _BANK if _chapter(i) == chapter]
     return sorted(found, key=lambda i: int(i.split(".")[1]))
+
+
+def _is_skeleton(answer: Any) -> bool:
+    """Whether ``answer`` is a function the reader has not filled in yet: its body is only
+    ``...``, ``pass`` or a docstring, which all compile to "return None" and nothing else."""
+    if not isinstance(answer, types.FunctionType):
+        return False
+    steps = [
+        (i.opname, i.argval)
+        for i in dis.get_instructions(answer)
+        if i.opname not in ("RESUME", "NOP", "COPY_FREE_VARS", "MAKE_CELL")
+    ]
+    return steps in ([("LOAD_CONST", None), ("RETURN_VALUE", None)], [("RETURN_CONST", None)])
+
+
+def call(function: Callable[..., Any], *args: Any, name: str = "your function") -> Any:
+    """Call the reader's ``function`` for a grader; raise :class:`Wrong` when it raises, or
+    returns ``None`` or ``...`` (a ``return`` forgotten), naming what happened."""
+    if not callable(function):
+        raise Wrong(f"expected a function, got a {type(function).__name__}")
+    try:
+        value = function(*args)
+    except Wrong:
+        raise
+    except Exception as error:  # the reader's code may fail in any way
+        raise Wrong(f"{name} raised {type(error).__name__}: {error}") from None
+    if value is None or value is Ellipsis:
+        raise Wrong(f"{name} returned {value!r}: its `return` is missing")
+    return value
 
 
 def _call_with_context(entry: _Entry, function: Callable, args: tuple, context: dict) -> Any:
@@ -173,7 +244,8 @@ def check(exercise_id: str, answer: Any, /, *, strict: bool = False, **context: 
     Args:
         exercise_id: the exercise's number as printed in the chapter, as a string.
         answer: what the reader wrote: a value, or for a code-writing exercise the function or
-            class they wrote; ``...`` or ``None`` means "not attempted yet".
+            class they wrote; ``...``, ``None`` or a function whose body is still only ``...``
+            means "not attempted yet".
         strict: raise :class:`AssertionError` unless the answer is right; the solutions pages
             use it, so a wrong worked solution fails CI.
         **context: what the expected answer depends on (``params=params``); the error says
@@ -190,7 +262,7 @@ def check(exercise_id: str, answer: Any, /, *, strict: bool = False, **context: 
     """
     entry = _entry(exercise_id)
     label = {"exercise": exercise_id, "solution": strict}
-    if answer is None or answer is Ellipsis:
+    if answer is None or answer is Ellipsis or _is_skeleton(answer):
         if strict:
             raise AssertionError(
                 f"The solution of exercise {exercise_id} is still the placeholder `...`."
@@ -202,7 +274,11 @@ def check(exercise_id: str, answer: Any, /, *, strict: bool = False, **context: 
             _call_with_context(entry, entry.function, (answer, rng), context)
         else:
             expected = _call_with_context(entry, entry.function, (), context)
-            match(answer, expected, rtol=entry.rtol, atol=entry.atol, points=entry.points)
+            try:
+                match(answer, expected, rtol=entry.rtol, atol=entry.atol, points=entry.points)
+            except Wrong:
+                _name_the_slip(entry, answer, context)
+                raise
     except Wrong as wrong:
         if strict:
             raise AssertionError(

@@ -77,8 +77,8 @@ class CheckResult:
             return "✓", "Correct."
         text = f"Not quite: {self.reason}." if self.reason else "Not quite."
         text += f" Hint: {self.hint}" if self.hint else ""
-        if self.exercise and not self.solution:
-            chapter = self.exercise.split(".")[0]
+        chapter = self.exercise.split(".")[0] if self.exercise else "0"
+        if chapter != "0" and not self.solution:  # chapter 0: the preface's demonstration
             text += f" (A worked solution is in the appendix: Solutions, chapter {chapter}.)"
         return "✗", text
 
