@@ -342,7 +342,9 @@ def shapes(
     no shape touches the ``margin`` pixels along the edges, so a shift of up to ``margin``
     pixels in each direction keeps it whole, and a left–right or up–down flip keeps its class.
     Swapping rows and columns (a transpose) does not: it turns a horizontal bar into a vertical
-    one. Lit pixels are 1, the rest 0, before noise.
+    one. Lit pixels are 1, the rest 0, before noise. The shapes, their places and their order
+    depend on ``seed`` but not on ``noise``: the same call with ``noise=0.0`` gives the
+    noiseless originals of the same images.
 
     Args:
         n: number of images, cycling through the four classes before a shuffle.
@@ -385,6 +387,7 @@ def shapes(
             r, c = rng.integers(0, inner - s + 1, 2)
             image[r : r + s, c : c + s] = 1.0
             image[r + 1 : r + s - 1, c + 1 : c + s - 1] = 0.0
+    # drawn even when noise is 0, so that the shuffle below does not depend on the noise
     X = X + noise * rng.standard_normal(X.shape)
     order = rng.permutation(n)
     return X[order], y[order].astype(np.int64)

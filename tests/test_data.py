@@ -170,6 +170,9 @@ def test_shapes_noise_and_margin_zero():
     noisy, same_y = data.shapes(200, size=6, margin=0, noise=0.2, seed=1)
     np.testing.assert_array_equal(same_y, y)
     assert 0.15 < (noisy - X).std() < 0.25
+    # the noise is the only difference: twice the noise gives exactly twice the difference
+    twice, _ = data.shapes(200, size=6, margin=0, noise=0.4, seed=1)
+    np.testing.assert_allclose(twice - X, 2 * (noisy - X), atol=1e-12)
 
 
 # ---- seeds: same seed same data, a Generator continues its stream ----

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from derivlab import data
 from derivlab.exercises import check
 
 KEYS = [
@@ -34,15 +35,28 @@ def test_logit_gradient_needs_the_mean():
     right = (p - np.eye(3)[y]) / 2
     assert check("22.1", right, logits=z, labels=y).passed
     assert not check("22.1", 2 * right, logits=z, labels=y).passed
+    assert "mean" in check("22.1", 2 * right, logits=z, labels=y).reason  # N = 2: the sum
+    assert "sign" in check("22.1", -right, logits=z, labels=y).reason
 
 
-def test_transformations():
-    right = dict(zip(KEYS, [True, False, False, True, False], strict=True))
-    assert check("22.2", right).passed
-    result = check("22.2", {**right, "rotate 90": True})
-    assert not result.passed and "1 of the 5 entries is" in result.reason
-    assert "keys differ" in check("22.2", {"rotate 90": False}).reason
-    assert "True or False" in check("22.2", {k: 1 for k in KEYS}).reason
+def test_transformations_need_evidence_for_every_unsafe_one():
+    clean, y = data.shapes(600, size=10, margin=1, noise=0.0, seed=0)
+    bar = int(np.flatnonzero(y == 0)[0])  # any bar changes class under a 90° turn
+    edge = int(np.flatnonzero(clean[:, 0, :, 8].any(axis=1))[0])  # ink in the last inner column
+    right = dict(zip(KEYS, [True, bar, bar, True, edge], strict=True))
+    assert check("22.2", right, images=clean).passed
+    # a safe one claimed unsafe: the index is no evidence, whatever it is
+    result = check("22.2", {**right, "rotate 180": bar}, images=clean)
+    assert not result.passed and "no evidence" in result.reason
+    # an unsafe one claimed safe: named only as "at least one", so guessing does not pay
+    result = check("22.2", {**right, "shift right by 2": True}, images=clean)
+    assert not result.passed and "at least one" in result.reason
+    assert "shift right by 2" not in result.reason
+    assert "instead of False" in check("22.2", {**right, "rotate 90": False}, images=clean).reason
+    assert "keys differ" in check("22.2", {"rotate 90": True}, images=clean).reason
+    assert "True or the index" in check("22.2", {k: 1.5 for k in KEYS}, images=clean).reason
+    noisy, _ = data.shapes(600, size=10, margin=1, noise=0.1, seed=0)
+    assert "noiseless" in check("22.2", right, images=noisy).reason
 
 
 def test_precision_recall():

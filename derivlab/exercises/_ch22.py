@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -9,7 +10,7 @@ import numpy as np
 from derivlab._api import grad
 from derivlab.nn import cross_entropy
 
-from . import Wrong, exercise, grader
+from . import Wrong, exercise, grader, slips
 
 # ---- 22.1: the loss's derivative with respect to the logits ----
 
@@ -25,43 +26,106 @@ def _(logits, labels):
     return grad(lambda z: cross_entropy(z, labels))(np.asarray(logits, dtype=float))
 
 
+@slips("22.1")
+def _(logits, labels):
+    right = grad(lambda z: cross_entropy(z, labels))(np.asarray(logits, dtype=float))
+    n = len(labels)
+    return {
+        f"every entry is {n} times too large: the loss is the mean over the {n} images, not "
+        "their sum": n * right,
+        "the sign is reversed: the derivative is the probabilities minus the targets": -right,
+    }
+
+
 # ---- 22.2: which transformations keep the label ----
-TRANSFORMS_22_2 = (
-    "rotate 180",
-    "rotate 90",
-    "flip along the anti-diagonal",
-    "shift right 1 and down 1",
-    "shift right by 2",
-)
+# Each transformation acts on images of shape (n, 1, h, w); a shift fills with zeros.
+def _shift(X: np.ndarray, down: int, right: int) -> np.ndarray:
+    h, w = X.shape[-2:]
+    padded = np.pad(X, [(0, 0), (0, 0), (down, 0), (right, 0)])
+    return padded[..., :h, :w]
+
+
+TRANSFORMS_22_2 = {
+    "rotate 180": lambda X: X[..., ::-1, ::-1],
+    "rotate 90": lambda X: np.rot90(X, axes=(-2, -1)),
+    "flip along the anti-diagonal": lambda X: np.swapaxes(X[..., ::-1, ::-1], -2, -1),
+    "shift right 1 and down 1": lambda X: _shift(X, 1, 1),
+    "shift right by 2": lambda X: _shift(X, 0, 2),
+}
 # The 180° rotation is the two flips in turn, so it keeps every class; a 90° rotation and the
 # flip along the anti-diagonal (a transpose after a 180° rotation) turn a horizontal bar into a
 # vertical one; a shift by one pixel in each direction stays within the 1-pixel margin; a shift
 # by 2 pushes a shape that touches the inner square's right edge past the margin, cutting off
-# its end (a 3-pixel bar becomes 2 pixels, a cross loses the tip of an arm).
-_KEEPS_22_2 = (True, False, False, True, False)
+# its end (a 3-pixel bar becomes 2 pixels, a vertical bar in the last inner column vanishes).
+
+
+def _class_of(image: np.ndarray) -> int:
+    """The chapter's oracle on one noiseless image; -1 when no pixel is lit."""
+    rows, cols = np.nonzero(image > 0.5)
+    if rows.size == 0:
+        return -1
+    if np.ptp(rows) == 0:
+        return 0
+    if np.ptp(cols) == 0:
+        return 1
+    return 3 if image[rows.min(), cols.min()] > 0.5 else 2
+
+
+def _changed(images: np.ndarray, move: Callable) -> np.ndarray:
+    """Which images `move` gives another class or cuts (fewer lit pixels)."""
+    moved = move(images)
+    classes = [_class_of(a) != _class_of(b) for a, b in zip(images[:, 0], moved[:, 0])]
+    lost = moved.sum(axis=(1, 2, 3)) != images.sum(axis=(1, 2, 3))
+    return np.array(classes) | lost
 
 
 @grader(
     "22.2",
-    hint="Try each transformation on the noiseless images with the chapter's shape_of, and "
-    "think of a shape drawn right against the inner square's edge.",
+    hint="Apply each transformation to all of clean_all and compare shapes_of and the number "
+    "of lit pixels before and after, as the chapter's augmentation check does; think of a "
+    "shape drawn right against the inner square's edge.",
 )
-def _(answer: Any, rng: np.random.Generator) -> None:
+def _(answer: Any, rng: np.random.Generator, images: Any) -> None:
+    images = np.asarray(images, dtype=float)
+    if images.ndim != 4 or images.shape[1] != 1 or not np.isin(images, (0.0, 1.0)).all():
+        raise Wrong(
+            "the check needs the chapter's noiseless images: pass images=clean_all, of shape "
+            "(600, 1, 10, 10) with pixels 0 and 1"
+        )
     if not isinstance(answer, dict):
-        raise Wrong(f"expected a dict from transformation to True/False, got {type(answer)}")
+        raise Wrong(f"expected a dict from transformation to True or an index, got {type(answer)}")
     missing = [k for k in TRANSFORMS_22_2 if k not in answer]
     extra = [k for k in answer if k not in TRANSFORMS_22_2]
     if missing or extra:
         raise Wrong(f"keys differ (missing {missing}, unexpected {extra})")
-    for key in TRANSFORMS_22_2:
-        if answer[key] is None or answer[key] is Ellipsis:
+    claimed_safe = []
+    for key, move in TRANSFORMS_22_2.items():
+        value = answer[key]
+        if value is None or value is Ellipsis:
             raise Wrong(f"the entry {key!r} is still a placeholder")
-        if not isinstance(answer[key], (bool, np.bool_)):
-            raise Wrong(f"the entry {key!r} should be True or False, not {answer[key]!r}")
-    wrong = sum(bool(answer[k]) != keeps for k, keeps in zip(TRANSFORMS_22_2, _KEEPS_22_2))
-    if wrong:
-        verb = "is" if wrong == 1 else "are"
-        raise Wrong(f"{wrong} of the {len(TRANSFORMS_22_2)} entries {verb} not right")
+        if isinstance(value, (bool, np.bool_)):
+            if not value:
+                raise Wrong(
+                    f"for {key!r}, instead of False give the index of an image that it changes: "
+                    "the evidence that it is not safe"
+                )
+            claimed_safe.append(key)
+            continue
+        if not isinstance(value, (int, np.integer)) or not 0 <= value < len(images):
+            raise Wrong(
+                f"the entry {key!r} should be True or the index (0 to {len(images) - 1}) of an "
+                f"image it changes, not {value!r}"
+            )
+        if not _changed(images[int(value) : int(value) + 1], move)[0]:
+            raise Wrong(
+                f"image {int(value)} keeps its class and all its lit pixels under {key!r}, so it "
+                "is no evidence against that transformation"
+            )
+    if any(_changed(images, TRANSFORMS_22_2[key]).any() for key in claimed_safe):
+        raise Wrong(
+            "at least one transformation you marked True changes the class of some image or "
+            "cuts its shape: search all the images for one it changes"
+        )
 
 
 # ---- 22.3: precision and recall from a confusion matrix ----
