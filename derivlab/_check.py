@@ -363,7 +363,9 @@ def check_grad(
         method: the finite-difference method (see :func:`derivlab.numeric.gradient`).
         scan_kinks: run f's evaluations under an observing trace that logs the branch each
             choosing operation takes, to find the entries whose stencil crossed a kink. If f
-            does not run on traced values the scan is skipped and ``kink_scan`` says why.
+            does not run on traced values the scan is skipped and ``kink_scan`` says why. The
+            stencil is every point evaluated: with ``method="richardson"`` that includes its
+            widest steps (about 0.8), so kinks that far away are reported too.
 
     Returns:
         A :class:`GradCheck` with both gradients (flattened into one vector when ``x`` is a
