@@ -237,7 +237,9 @@ class Box:
 
     def __bool__(self) -> bool:
         # Control flow on the primal value is fine: the branch taken is differentiated.
-        return bool(strip(self))
+        choice = bool(strip(self))
+        decided("bool", choice)
+        return choice
 
     def __setitem__(self, key: Any, value: Any) -> None:
         raise TypeError(
@@ -386,6 +388,18 @@ def note(name: str, flop_count: int) -> None:
     """Count an operation that has no row (a comparison, ``floor``) when ``dl.cost`` runs."""
     if _COUNTERS:
         _COUNTERS[-1].note(name, flop_count)
+
+
+# The observing traces of the dl.check_grad kink scans in progress, innermost last. A traced
+# value that chooses a branch outside the primitive table (a comparison, sign, floor, argmax,
+# bool) reports the choice here, so the scan can tell whether two evaluations took one path.
+_OBSERVERS: list[Any] = []
+
+
+def decided(name: str, choice: Any) -> None:
+    """A traced value chose a branch (``x > 0``, ``np.sign``, ``np.argmax``): tell the scan."""
+    if _OBSERVERS:
+        _OBSERVERS[-1].decided(name, choice)
 
 
 def count_call() -> None:
