@@ -158,3 +158,35 @@ def test_elastic_net_prox(answer, message):
     assert result.passed is (message is None)
     if message:
         assert message in result.reason
+
+
+# ---- value exercises: the likeliest slips get messages of their own ----
+@pytest.mark.parametrize(
+    ("exercise_id", "answer", "message"),
+    [
+        ("7.1", (-4.0, 10.0, 6.0), None),
+        ("7.1", (-5.0, 10.0, 6.0), "∂L/∂a counts only one"),
+        ("7.1", (-4.0, 10.0, 5.0), "∂L/∂c counts only one"),
+        ("7.1", (0.0, 0.0, 0.0), "the value is not right"),
+        ("7.1", "a string", "number or array"),
+        ("9.3", 0.125, None),
+        ("9.3", 2 / 128, "variance"),
+        ("10.2", 0.1, None),
+        ("10.2", 10.0, "velocity"),
+        ("10.3", 0.005, "not by t"),
+        ("11.1", (-0.2, 0.0, 0.7), None),
+        ("11.1", (-0.2, -0.1, 0.7), "crossed zero"),
+        ("11.3", 0.9, "each step multiplies"),
+    ],
+)
+def test_value_mistakes(exercise_id, answer, message):
+    result = check(exercise_id, answer)
+    assert result.passed is (message is None)
+    if message:
+        assert message in result.reason
+    assert check(exercise_id, ...).passed is None
+
+
+def test_value_exercises_still_name_missing_context():
+    with pytest.raises(TypeError, match="takes no params"):
+        check("7.1", (-4.0, 10.0, 6.0), params={})

@@ -9,12 +9,24 @@ import numpy as np
 
 from .._api import grad
 from . import Wrong, exercise, grader
+from ._mistakes import expected_with_mistakes
 
 
 # ---- 7.1-7.3: values ----
-@exercise("7.1", hint="a and c are each used twice: add one contribution per use.")
+@expected_with_mistakes("7.1", hint="a and c are each used twice: add one contribution per use.")
 def _() -> tuple:
-    return grad(lambda a, b, c: (a * b + c) * (a + c), argnums=(0, 1, 2))(2.0, -1.0, 3.0)
+    expected = grad(lambda a, b, c: (a * b + c) * (a + c), argnums=(0, 1, 2))(2.0, -1.0, 3.0)
+    one_use = "counts only one of its two uses: add the contributions of both"
+    return expected, [
+        (
+            lambda answer: np.isclose(answer[0], -5.0) or np.isclose(answer[0], 1.0),
+            f"∂L/∂a {one_use}",
+        ),
+        (
+            lambda answer: np.isclose(answer[2], 5.0) or np.isclose(answer[2], 1.0),
+            f"∂L/∂c {one_use}",
+        ),
+    ]
 
 
 def _division_locals(a: float, b: float) -> tuple:
@@ -30,18 +42,31 @@ def _() -> Any:
     return _division_locals
 
 
-@exercise(
+@expected_with_mistakes(
     "7.3",
     hint="each link contributes cos(x_k), at its input x_k (k = 0, …, 29).",
     rtol=1e-10,
 )
-def _() -> float:
+def _() -> tuple:
+    xs = [1.0]
+    for _ in range(30):
+        xs.append(np.sin(xs[-1]))
+
     def sine_chain(x):
         for _ in range(30):
             x = np.sin(x)
         return x
 
-    return grad(sine_chain)(1.0)
+    cosines = np.cos(xs)
+    return grad(sine_chain)(1.0), [
+        (
+            np.prod(cosines[1:]),
+            "you took each cos at the link's output x_(k+1); a local derivative is "
+            "evaluated at the link's input x_k",
+        ),
+        (np.prod(cosines), "that product has 31 factors; the chain has 30 links"),
+        (np.prod(cosines[:-2]), "that product has 29 factors; the chain has 30 links"),
+    ]
 
 
 # ---- 7.4: an exp node for the chapter's tape ----

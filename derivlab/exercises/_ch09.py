@@ -10,6 +10,7 @@ from .. import nn
 from .._api import grad, vjp
 from ..data import xor
 from . import Wrong, exercise, grader
+from ._mistakes import expected_with_mistakes
 
 
 # ---- 9.1-9.4: values ----
@@ -40,9 +41,12 @@ def _(params: dict) -> np.ndarray:
     return grad(loss_tanh)(params)["W1"]
 
 
-@exercise("9.3", hint="Set n s² · 1/2 = 1 and solve for s (not s²).")
-def _() -> float:
-    return 0.125
+@expected_with_mistakes("9.3", hint="Set n s² · 1/2 = 1 and solve for s (not s²).")
+def _() -> tuple:
+    return np.sqrt(2 / 128), [
+        (2 / 128, "that is s², the variance; the question asks for the standard deviation s"),
+        (np.sqrt(1 / 128), "that solves n s² = 1: ReLU's mean of φ'² = 1/2 is missing"),
+    ]
 
 
 @exercise("9.4", hint="Find the smallest k with (1/4)^k < 1e-6; logarithms help.")

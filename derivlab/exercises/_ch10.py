@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import optim
 from . import Wrong, exercise, grader
+from ._mistakes import expected_with_mistakes
 
 
 # ---- 10.1-10.3: values ----
@@ -26,18 +27,26 @@ def _() -> np.ndarray:
     ).x
 
 
-@exercise("10.2", hint="The velocity solves v = μv + g in the limit; the step is η v.")
-def _() -> float:
-    return 0.01 * 1.0 / (1 - 0.9)
+@expected_with_mistakes(
+    "10.2", hint="The velocity solves v = μv + g in the limit; the step is η v."
+)
+def _() -> tuple:
+    return 0.01 * 1.0 / (1 - 0.9), [
+        (0.01, "that is the first step, η g, before the velocity has built up"),
+        (10.0, "that is the velocity v itself; the step is η v"),
+    ]
 
 
-@exercise(
+@expected_with_mistakes(
     "10.3",
     hint="After t equal gradients, G = t g², so the step is η |g| / √(t g²).",
     rtol=1e-8,
 )
-def _() -> float:
-    return 0.5 / np.sqrt(100)
+def _() -> tuple:
+    return 0.5 / np.sqrt(100), [
+        (0.5 / 100, "AdaGrad divides by √G, the root of the summed squares, not by t"),
+        (0.5, "that is the first step; G has grown by the 100th"),
+    ]
 
 
 # ---- 10.4: AMSGrad as a rule ----

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from . import Wrong, exercise, grader
+from ._mistakes import expected_with_mistakes
 
 
 def _soft_threshold(z: Any, t: float) -> np.ndarray:
@@ -14,12 +15,17 @@ def _soft_threshold(z: Any, t: float) -> np.ndarray:
 
 
 # ---- 11.1-11.3: values ----
-@exercise(
+@expected_with_mistakes(
     "11.1",
     hint="Move each value towards zero by t; anything that would cross zero stops at exactly 0.",
 )
 def _() -> tuple:
-    return tuple(_soft_threshold(np.array([-0.5, 0.2, 1.0]), 0.3))
+    z = np.array([-0.5, 0.2, 1.0])
+    return tuple(_soft_threshold(z, 0.3)), [
+        (tuple(z - 0.3 * np.sign(z)), "S(0.2) crossed zero; a value that would cross stops at 0"),
+        (tuple(z + 0.3 * np.sign(z)), "the values moved away from zero; S_t shrinks towards it"),
+        (tuple(np.maximum(np.abs(z) - 0.3, 0)), "S_t keeps the sign of z"),
+    ]
 
 
 @exercise(
@@ -31,14 +37,18 @@ def _(X: np.ndarray, y: np.ndarray) -> float:
     return np.abs(X.T @ y).max() / len(y)
 
 
-@exercise(
+@expected_with_mistakes(
     "11.3",
     hint="With a zero gradient Adam's part of the step is 0; each step multiplies the weight "
     "by 1 - ηλ.",
     rtol=1e-9,
 )
-def _() -> float:
-    return (1 - 1e-3 * 0.1) ** 1000
+def _() -> tuple:
+    return (1 - 1e-3 * 0.1) ** 1000, [
+        ((1 - 1e-3) ** 1000, "that decays by η per step; AdamW decays by ηλ"),
+        ((1 - 0.1) ** 1000, "that decays by λ per step; AdamW decays by ηλ"),
+        (1 - 1000 * 1e-4, "that subtracts 1000 decays of ηλ; each step multiplies the weight"),
+    ]
 
 
 # ---- 11.4: the proximal step of the elastic net ----
