@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from derivlab._core import Box, Primitive, basic_index, bind, strip
+from derivlab._core import Box, Primitive, basic_index, strip
 
 # ---- the registry ----
 
@@ -461,8 +461,6 @@ def _getitem_impl(x: Any, *, index: Any) -> Any:
 
 def _untake_impl(g: Any, *, index: Any, shape: tuple[int, ...]) -> Any:
     """Adjoint of indexing: a zero array of ``shape`` with ``g`` added at ``index``."""
-    if isinstance(g, Box):
-        return bind(UNTAKE, (g,), {"index": index, "shape": shape})
     out = np.zeros(shape, dtype=_float_dtype(g))
     if basic_index(index):
         out[index] = g  # slices and integers never name an entry twice: a plain write
@@ -726,8 +724,6 @@ def _sqrt0_jvp(tangents: list, ans: Any, x: Any) -> Any:
 
 
 def _sqrt0_impl(x: Any) -> Any:
-    if isinstance(x, Box):
-        return bind(SQRT0, (x,), {})
     return np.sqrt(x)
 
 
@@ -784,18 +780,31 @@ def _solve_jvp(tangents: list, ans: Any, a: Any, b: Any) -> Any:
     return _solve_any(a, np.broadcast_to(rhs, _shape(ans)), vector)
 
 
-def _solve_vjp(i: int, g: Any, ans: Any, a: Any, b: Any) -> Any:
+def _solve_vjp_all(g: Any, ans: Any, a: Any, b: Any) -> list[Any]:
+    # one adjoint solve serves both operands: Aᵀ λ = g, then b̄ = λ and Ā = -λ xᵀ
     vector = len(_shape(b)) == 1
-    gb = _solve_any(_mT(a), g, vector)  # Aᵀ λ = g
-    if i == 1:
-        return unbroadcast(gb, _shape(b))  # b broadcast against a's batch: sum it back
+    lam = _solve_any(_mT(a), g, vector)
     if vector:
-        return unbroadcast(-(np.expand_dims(gb, -1) * np.expand_dims(ans, -2)), _shape(a))
-    return unbroadcast(-(gb @ _mT(ans)), _shape(a))  # ∂/∂A = -λ xᵀ
+        ga = -(np.expand_dims(lam, -1) * np.expand_dims(ans, -2))
+    else:
+        ga = -(lam @ _mT(ans))
+    return [unbroadcast(ga, _shape(a)), unbroadcast(lam, _shape(b))]  # b broadcast: sum back
+
+
+def _solve_vjp(i: int, g: Any, ans: Any, a: Any, b: Any) -> Any:
+    return _solve_vjp_all(g, ans, a, b)[i]
 
 
 SOLVE = _register(
-    Primitive("linalg.solve", np.linalg.solve, _solve_jvp, _solve_vjp, torch="linalg.solve", nin=2)
+    Primitive(
+        "linalg.solve",
+        np.linalg.solve,
+        _solve_jvp,
+        _solve_vjp,
+        torch="linalg.solve",
+        nin=2,
+        vjp_all=_solve_vjp_all,
+    )  # fmt: skip
 )
 
 
@@ -816,8 +825,6 @@ DET = _register(Primitive("linalg.det", np.linalg.det, _det_jvp, _det_vjp, torch
 
 
 def _logabsdet_impl(a: Any) -> Any:
-    if isinstance(a, Box):
-        return bind(LOGABSDET, (a,), {})
     return np.linalg.slogdet(a)[1]
 
 
