@@ -64,11 +64,12 @@ _TEXT_SCALE = re.compile(r"scale\((\d*\.?\d+) -\1\)")
 
 
 def _figure_text_pt(svg: str) -> float:
-    """The size (pt) most of a matplotlib SVG's text is set in: ticks, legends, labels."""
+    """The size (pt) of a matplotlib SVG's smallest text: ticks, legends, labels, notes (a
+    legend set smaller than the house style is as hard to read as small ticks)."""
     sizes = [round(float(s) * 100, 2) for s in _TEXT_SCALE.findall(svg)]
     sizes = [s for s in sizes if 4 <= s <= 40]  # not the glyph-definition scales
     assert sizes, "no matplotlib text found in the SVG"
-    return max(set(sizes), key=sizes.count)
+    return min(sizes)
 
 
 def _get(url: str) -> bytes:
@@ -78,7 +79,7 @@ def _get(url: str) -> bytes:
 
 # ---- desktop, every page (one visit each: code, outputs, equations, figures, downloads) ----
 def _figure_problems(v) -> list[str]:
-    """Figures that are not SVG, or whose text is shown below ~11 CSS px."""
+    """Figures that are not SVG, or with any text shown below ~11 CSS px."""
     problems = []
     for figure in v.page.evaluate(FIGURES):
         if not figure["src"].endswith(".svg"):
