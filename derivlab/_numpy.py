@@ -51,10 +51,10 @@ from derivlab._primitives import (
     _float_dtype,
     _register,
     _shape,
-    _sqrt0_impl,
-    _untake_impl,
     as_dtype,
+    sqrt0,
     unbroadcast,
+    untake,
 )
 
 FUNCTIONS: dict[Callable, Callable] = {}  # np function -> its implementation on boxes
@@ -169,7 +169,7 @@ def _np_std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where
             mean=np._NoValue, correction=np._NoValue):  # fmt: skip
     var = np.var(a, axis=axis, out=out, ddof=ddof, keepdims=keepdims, where=where, mean=mean,
                  correction=correction)  # fmt: skip
-    return _sqrt0_impl(var)  # std = √var, with gradient 0 where var = 0 (as PyTorch)
+    return sqrt0(var)  # std = √var, with gradient 0 where var = 0 (as PyTorch)
 
 
 def _extremum_adapter(prim: Primitive, name: str) -> Callable:
@@ -506,7 +506,7 @@ def _np_diag(v, k=0):
     n = np.shape(v)[0] + abs(k)
     rows = np.arange(n - abs(k)) + max(-k, 0)
     cols = np.arange(n - abs(k)) + max(k, 0)
-    return _untake_impl(v, index=(rows, cols), shape=(n, n))  # v placed on the k-th diagonal
+    return untake(v, index=(rows, cols), shape=(n, n))  # v placed on the k-th diagonal
 
 
 @implements(np.pad)

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from derivlab._core import Box, Primitive, basic_index, strip
+from derivlab._core import Box, Primitive, basic_index, bind, strip
 
 # ---- the registry ----
 
@@ -459,6 +459,11 @@ def _getitem_impl(x: Any, *, index: Any) -> Any:
     return x[index]
 
 
+def untake(g: Any, *, index: Any, shape: tuple[int, ...]) -> Any:
+    """The adjoint of ``x[index]`` for an ``x`` of ``shape``, bound as a row (so traced too)."""
+    return bind(UNTAKE, (g,), {"index": index, "shape": shape})
+
+
 def _untake_impl(g: Any, *, index: Any, shape: tuple[int, ...]) -> Any:
     """Adjoint of indexing: a zero array of ``shape`` with ``g`` added at ``index``."""
     out = np.zeros(shape, dtype=_float_dtype(g))
@@ -474,7 +479,7 @@ GETITEM = _register(
         "getitem",
         _getitem_impl,
         _linear_jvp(_getitem_impl),
-        lambda i, g, ans, x, *, index: _untake_impl(g, index=index, shape=_shape(x)),
+        lambda i, g, ans, x, *, index: untake(g, index=index, shape=_shape(x)),
         torch="index",
         nin=1,
     )
@@ -483,7 +488,7 @@ UNTAKE = _register(
     Primitive(
         "untake",
         _untake_impl,
-        _linear_jvp(_untake_impl),
+        _linear_jvp(untake),
         lambda i, g, ans, x, *, index, shape: g[index],
         nin=1,
     )
@@ -723,6 +728,11 @@ def _sqrt0_jvp(tangents: list, ans: Any, x: Any) -> Any:
     return tangents[0] * _sqrt0_deriv(x, ans)
 
 
+def sqrt0(x: Any) -> Any:
+    """√x with derivative 0 at x = 0 (norms and std), bound as a row (so traced too)."""
+    return bind(SQRT0, (x,), {})
+
+
 def _sqrt0_impl(x: Any) -> Any:
     return np.sqrt(x)
 
@@ -853,7 +863,7 @@ def _diagonal_vjp(i: int, g: Any, ans: Any, x: Any, *, offset: int, axis1: int, 
     # move the diagonal axes last, write g on the diagonal, move them back
     rest = [d for d in range(nd) if d not in (a1, a2)]
     moved = tuple(shape[d] for d in rest) + (shape[a1], shape[a2])
-    full = _untake_impl(g, index=(Ellipsis, rows, cols), shape=moved)
+    full = untake(g, index=(Ellipsis, rows, cols), shape=moved)
     return np.transpose(full, tuple(np.argsort(rest + [a1, a2])))
 
 
