@@ -3,7 +3,8 @@
 Reverse mode (:func:`grad`, :func:`value_and_grad`, :func:`vjp`, :func:`jacrev`), forward mode
 (:func:`jvp`, :func:`jacfwd`), second order (:func:`hessian`, :func:`hvp`), and the two classical
 engines in :mod:`derivlab.symbolic` (SymPy) and :mod:`derivlab.numeric` (finite differences),
-checked against each other by :func:`compare` and :func:`check_grad`. :func:`cost` counts the
+checked against each other by :func:`compare` and :func:`check_grad` (and by the step-free
+:func:`taylor_test`). :func:`cost` counts the
 work any of them does (operations, flops, calls, tape bytes), the same on every machine.
 :class:`custom_vjp` and :class:`custom_jvp` take user-defined rules, and :func:`checkpoint`
 trades a tape's memory for recomputation.
@@ -57,6 +58,7 @@ from derivlab._check import Comparison, GradCheck, check_grad, compare
 from derivlab._cost import Cost, cost
 from derivlab._custom import checkpoint, custom_jvp, custom_vjp
 from derivlab._numpy import primitives
+from derivlab._taylor import TaylorTest, taylor_test
 
 __all__ = [
     "grad",
@@ -71,6 +73,8 @@ __all__ = [
     "check_grad",
     "Comparison",
     "GradCheck",
+    "taylor_test",
+    "TaylorTest",
     "cost",
     "Cost",
     "custom_vjp",

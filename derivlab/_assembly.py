@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from derivlab._core import strip
+from derivlab._core import decided, strip
 from derivlab._numpy import implements
 
 # ---- gathers: an index map computed on plain integers, applied to the traced value ----
@@ -69,6 +69,7 @@ def _np_sort(a, axis=-1, kind=None, order=None, *, stable=None):
     if axis is None:
         a, axis = np.reshape(a, (-1,)), 0
     perm = np.argsort(strip(a), axis=axis, kind="stable" if stable else kind)
+    decided("sort", perm)  # the order chosen: dl.check_grad's kink scan watches it change
     return np.take_along_axis(a, perm, axis)
 
 
@@ -79,7 +80,9 @@ def _np_partition(a, kth, axis=-1, kind="introselect", order=None):
         raise NotImplementedError("derivlab: np.partition(..., order=) needs a structured array.")
     if axis is None:
         a, axis = np.reshape(a, (-1,)), 0
-    return np.take_along_axis(a, np.argpartition(strip(a), kth, axis=axis), axis)
+    perm = np.argpartition(strip(a), kth, axis=axis)
+    decided("partition", perm)
+    return np.take_along_axis(a, perm, axis)
 
 
 # ---- masks ----

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from derivlab import numeric, symbolic
+from derivlab import _kinks, numeric, symbolic
 from derivlab._api import grad, jacfwd, jvp
 from derivlab._tree import tree_flatten, tree_unflatten
 
@@ -212,15 +212,76 @@ def compare(f: Callable, x: Any) -> Comparison:
 
 
 @dataclass
+class Kink:
+    """An entry whose finite-difference stencil straddled a kink of f, so it was not compared.
+
+    ``where`` names the operations whose choice differed between the ends of the stencil
+    (``("np.maximum",)``, ``("np.where", "np.greater (>)")``), the most telling first.
+    """
+
+    entry: str
+    index: int
+    where: tuple[str, ...]
+    analytic: float
+    numeric: float
+
+    def __str__(self) -> str:
+        return (
+            f"entry {self.entry}: the stencil crossed {_crossed(self.where[0])}; the difference "
+            f"quotient is not a derivative there (analytic {self.analytic:.6g}, quotient "
+            f"{self.numeric:.6g})"
+        )
+
+
+def _crossed(op: str) -> str:
+    # a kink of a piecewise-smooth row; a switch of a comparison or a rounding (maybe a jump)
+    return f"a kink of {op}" if _kinks.is_kink_name(op) else f"a switch of {op}"
+
+
+@dataclass
 class GradCheck:
-    """A passed gradient check: both gradients and the largest discrepancy."""
+    """A passed gradient check: both gradients, the largest discrepancy, and the kinks.
+
+    ``max_abs_error`` is over the entries compared; ``kinks`` lists the entries whose stencil
+    crossed a kink (they are reported, not compared); ``kink_scan`` says why the scan did not
+    run, when it could not (``""`` when it ran).
+    """
 
     analytic: Any
     numeric: Any
     max_abs_error: float
+    kinks: list[Kink] = field(default_factory=list)
+    kink_scan: str = ""
 
     def __repr__(self) -> str:
-        return f"GradCheck(passed, max |analytic - numeric| = {self.max_abs_error:.2e})"
+        error = f"max |analytic - numeric| = {self.max_abs_error:.2e}"
+        if not self.kinks:
+            return f"GradCheck(passed, {error})"
+        n, k = np.size(self.analytic), len(self.kinks)
+        rows = [
+            (kink.entry, _crossed(kink.where[0]), f"{kink.analytic:.6g}", f"{kink.numeric:.6g}")
+            for kink in self.kinks[:8]
+        ]
+        head = ("entry", "stencil crossed", "analytic", "quotient")
+        widths = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
+        lines = [
+            f"GradCheck(passed on {n - k} of {n} entries, {error};",
+            f"  {k} {'entry was' if k == 1 else 'entries were'} not compared: the stencil "
+            "crossed a kink,",
+            "  where the difference quotient is not a derivative)",
+        ]
+        for r in [head, *rows]:
+            lines.append(
+                "  "
+                + "  ".join(
+                    c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))
+                ).rstrip()
+            )
+        if k > 8:
+            lines.append(f"  … and {k - 8} more (see .kinks)")
+        return "\n".join(lines)
+
+    __str__ = __repr__
 
 
 def _labelled_leaves(tree: Any, path: str = "") -> list[tuple[str, Any]]:
@@ -232,6 +293,48 @@ def _labelled_leaves(tree: Any, path: str = "") -> list[tuple[str, Any]]:
     return [(path, tree)]
 
 
+class Flat:
+    """A point x (an array, or a dict/list/tuple of arrays) as one flat float vector and back."""
+
+    def __init__(self, x: Any, dtype: Any = float) -> None:
+        labelled = _labelled_leaves(x)
+        self.names = [name or "x" for name, _ in labelled]
+        self.leaves = [np.asarray(leaf, dtype=dtype) for _, leaf in labelled]
+        self.treedef = tree_flatten(x)[1]
+        self.single = self.treedef is None
+        self.sizes = [leaf.size for leaf in self.leaves]
+        self.starts = np.cumsum([0, *self.sizes])
+        self.vector = (
+            np.concatenate([leaf.ravel() for leaf in self.leaves]) if self.leaves else np.zeros(0)
+        )
+
+    def unflatten(self, v: Any) -> Any:
+        v = np.asarray(v)
+        parts = np.split(v, self.starts[1:-1]) if len(self.leaves) > 1 else [v]
+        return tree_unflatten(
+            self.treedef, [p.reshape(leaf.shape) for p, leaf in zip(parts, self.leaves)]
+        )
+
+    def flatten(self, tree: Any, what: str, caller: str = "check_grad") -> np.ndarray:
+        got = [np.asarray(g, dtype=float) for g in tree_flatten(tree)[0]]
+        if [g.shape for g in got] != [leaf.shape for leaf in self.leaves]:
+            raise ValueError(
+                f"{caller}: the {what} gradient has shapes {[g.shape for g in got]} but x has "
+                f"{[leaf.shape for leaf in self.leaves]}; a gradient must have the structure "
+                "and shapes of its argument."
+            )
+        return np.concatenate([g.ravel() for g in got]) if got else np.zeros(0)
+
+    def label(self, k: int) -> str:
+        """The name of flat entry k: ``x[3]``, ``x[1, 2]``, ``['W'][0, 1]``, ``['b'][1]``."""
+        j = int(np.searchsorted(self.starts, k, side="right") - 1)  # which leaf holds entry k
+        leaf = self.leaves[j]
+        if not leaf.ndim:
+            return self.names[j]
+        idx = np.unravel_index(k - self.starts[j], leaf.shape)
+        return f"{self.names[j]}[{', '.join(str(int(i)) for i in idx)}]"
+
+
 def check_grad(
     f: Callable,
     x: Any,
@@ -240,10 +343,15 @@ def check_grad(
     rtol: float = 1e-6,
     atol: float = 1e-8,
     method: str = "central",
+    scan_kinks: bool = True,
 ) -> GradCheck:
     """Check a gradient against finite differences; raise AssertionError showing both if wrong.
 
-    The test per entry is ``|analytic - numeric| <= atol + rtol · |numeric|``.
+    The test per entry is ``|analytic - numeric| <= atol + rtol · |numeric|``. An entry whose
+    stencil crossed a kink of f (``np.abs``, ``np.maximum``, ``np.max``, ``np.where``,
+    ``np.clip``, a ReLU, a comparison: an operation that chose differently at ``x - h e_j``
+    than at ``x + h e_j``) is not compared, since its difference quotient is not a derivative;
+    it is listed in the result's ``kinks`` instead, with the operation named.
 
     Args:
         f: a scalar function of one argument: a float, an array, or a dict/list/tuple of arrays
@@ -253,59 +361,67 @@ def check_grad(
             ``x``; by default derivlab's own ``grad(f)``.
         rtol, atol: tolerances of the comparison.
         method: the finite-difference method (see :func:`derivlab.numeric.gradient`).
+        scan_kinks: run f's evaluations under an observing trace that logs the branch each
+            choosing operation takes, to find the entries whose stencil crossed a kink. If f
+            does not run on traced values the scan is skipped and ``kink_scan`` says why. The
+            stencil is every point evaluated: with ``method="richardson"`` that includes its
+            widest steps (about 0.8), so kinks that far away are reported too.
 
     Returns:
         A :class:`GradCheck` with both gradients (flattened into one vector when ``x`` is a
-        dict/list/tuple) when they agree.
+        dict/list/tuple) when they agree on every entry compared.
 
     Raises:
         AssertionError: with the worst entries side by side when they disagree.
         ValueError: when the gradient's structure or shapes differ from ``x``'s.
     """
-    labelled = _labelled_leaves(x)
-    names = [name for name, _ in labelled]
-    leaves = [np.asarray(leaf, dtype=float) for _, leaf in labelled]
-    treedef = tree_flatten(x)[1]
-    sizes = [leaf.size for leaf in leaves]
-
-    def unflatten(v: Any) -> Any:
-        parts = np.split(v, np.cumsum(sizes)[:-1]) if len(leaves) > 1 else [v]
-        return tree_unflatten(treedef, [p.reshape(leaf.shape) for p, leaf in zip(parts, leaves)])
-
-    def flatten(tree: Any, what: str) -> np.ndarray:
-        got = [np.asarray(g, dtype=float) for g in tree_flatten(tree)[0]]
-        if [g.shape for g in got] != [leaf.shape for leaf in leaves]:
-            raise ValueError(
-                f"check_grad: the {what} gradient has shapes {[g.shape for g in got]} but x has "
-                f"{[leaf.shape for leaf in leaves]}; a gradient must have the structure and "
-                "shapes of its argument."
-            )
-        return np.concatenate([g.ravel() for g in got]) if got else np.zeros(0)
-
-    point = np.concatenate([leaf.ravel() for leaf in leaves])
-    single = treedef is None
-    analytic = flatten((grad_f or grad(f))(x if not single else leaves[0]), "analytic")
-    if single:
-        approx = np.ravel(numeric.gradient(f, leaves[0], method=method))
-    else:
-        approx = np.ravel(numeric.gradient(lambda v: f(unflatten(v)), point, method=method))
+    if not callable(f):
+        raise TypeError(f"check_grad: f must be a function, got {type(f).__name__}.")
+    flat = Flat(x)
+    leaves, single = flat.leaves, flat.single
+    analytic = flat.flatten((grad_f or grad(f))(x if not single else leaves[0]), "analytic")
+    point = leaves[0] if single else flat.vector
+    unflatten = (lambda v: v) if single else flat.unflatten
+    scan = _kinks.KinkScan(f, point, unflatten) if scan_kinks else None
+    fun = scan if scan is not None else (f if single else lambda v: f(flat.unflatten(v)))
+    approx = np.ravel(numeric.gradient(fun, point, method=method))
+    crossed = scan.crossings() if scan is not None else {}
+    at_kink = np.zeros(analytic.shape, dtype=bool)
+    at_kink[list(crossed)] = True
+    kinks = [
+        Kink(
+            flat.label(k),
+            k,
+            tuple(_kinks.describe(n) for n in crossed[k]),
+            float(analytic[k]),
+            float(approx[k]),
+        )
+        for k in sorted(crossed)
+    ]
     diff = np.abs(analytic - approx)
-    bad = diff > atol + rtol * np.abs(approx)
+    bad = (diff > atol + rtol * np.abs(approx)) & ~at_kink
     if np.any(bad) or not np.all(np.isfinite(analytic)):
-        starts = np.cumsum([0, *sizes])
         lines = [f"{'entry':>16}  {'analytic':>22}  {'numeric':>22}  {'difference':>10}"]
-        for k in np.argsort(-diff)[:8]:
-            j = int(np.searchsorted(starts, k, side="right") - 1)  # which leaf holds entry k
-            idx = np.unravel_index(k - starts[j], leaves[j].shape) if leaves[j].ndim else ()
-            label = names[j] + str(tuple(int(i) for i in idx))
+        shown = np.where(at_kink, -1.0, np.nan_to_num(diff, nan=np.inf))
+        for k in np.argsort(-shown)[: min(8, int(np.sum(~at_kink)))]:
             lines.append(
-                f"{label:>16}  {analytic[k]:>22.15g}  {approx[k]:>22.15g}  {diff[k]:>10.2e}"
+                f"{flat.label(k):>16}  {analytic[k]:>22.15g}  {approx[k]:>22.15g}  {diff[k]:>10.2e}"
             )
+        if kinks:
+            lines.append(f"{len(kinks)} more entries crossed a kink and were not compared:")
+            lines += [f"  {kink}" for kink in kinks[:8]]
         raise AssertionError(
             f"check_grad: the gradient disagrees with finite differences ({method}) in "
-            f"{int(np.sum(bad))} of {bad.size} entries (rtol={rtol}, atol={atol}):\n"
-            + "\n".join(lines)
+            f"{int(np.sum(bad))} of {int(np.sum(~at_kink))} entries compared "
+            f"(rtol={rtol}, atol={atol}):\n" + "\n".join(lines)
         )
     if single:
         analytic, approx = analytic.reshape(leaves[0].shape), approx.reshape(leaves[0].shape)
-    return GradCheck(analytic, approx, float(np.max(diff)) if diff.size else 0.0)
+    compared = diff[~at_kink]
+    return GradCheck(
+        analytic,
+        approx,
+        float(np.max(compared)) if compared.size else 0.0,
+        kinks,
+        (scan.off or "") if scan is not None else "off (scan_kinks=False)",
+    )

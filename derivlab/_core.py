@@ -35,8 +35,9 @@ class Primitive:
 
     Attributes:
         name: the NumPy spelling, e.g. ``"sin"`` or ``"linalg.inv"``.
-        impl: computes the value; called with unwrapped operands (which may still be boxes of an
-            enclosing trace, so ``impl`` simply calls NumPy again).
+        impl: computes the value, and only ever sees plain arrays: a trace passes the values
+            under its boxes to :func:`bind` again, so an enclosing trace applies the same row at
+            its own level before the impl finally runs.
         jvp: ``jvp(tangents, ans, *primals, **params)`` -> tangent of the output. ``tangents``
             holds ``None`` for operands that are constant in this trace.
         vjp: ``vjp(i, g, ans, *primals, **params)`` -> cotangent of operand ``i`` given the output
@@ -116,7 +117,7 @@ class ForwardTrace(Trace):
             else:
                 primals.append(x)
                 tangents.append(None)
-        ans = prim.impl(*primals, **params)
+        ans = bind(prim, primals, params)  # an enclosing trace, else the impl on plain arrays
         # push forward: t_out = sum_i (d out / d x_i) t_i
         t = prim.jvp(tangents, ans, *primals, **params)
         return ForwardBox(ans, t, self)
@@ -148,7 +149,7 @@ class ReverseTrace(Trace):
                 primals.append(self.keep(x) if type(x) is np.ndarray else x)
         if params:
             params = {k: self.keep(v) for k, v in params.items()}
-        ans = prim.impl(*primals, **params)
+        ans = bind(prim, primals, params)  # an enclosing trace, else the impl on plain arrays
         box = ReverseBox(ans, self, prim, primals, params, parents)
         self.tape.append(box)
         return box
@@ -237,7 +238,9 @@ class Box:
 
     def __bool__(self) -> bool:
         # Control flow on the primal value is fine: the branch taken is differentiated.
-        return bool(strip(self))
+        choice = bool(strip(self))
+        decided("bool", choice)
+        return choice
 
     def __setitem__(self, key: Any, value: Any) -> None:
         raise TypeError(
@@ -386,6 +389,18 @@ def note(name: str, flop_count: int) -> None:
     """Count an operation that has no row (a comparison, ``floor``) when ``dl.cost`` runs."""
     if _COUNTERS:
         _COUNTERS[-1].note(name, flop_count)
+
+
+# The observing traces of the dl.check_grad kink scans in progress, innermost last. A traced
+# value that chooses a branch outside the primitive table (a comparison, sign, floor, argmax,
+# bool) reports the choice here, so the scan can tell whether two evaluations took one path.
+_OBSERVERS: list[Any] = []
+
+
+def decided(name: str, choice: Any) -> None:
+    """A traced value chose a branch (``x > 0``, ``np.sign``, ``np.argmax``): tell the scan."""
+    if _OBSERVERS:
+        _OBSERVERS[-1].decided(name, choice)
 
 
 def count_call() -> None:

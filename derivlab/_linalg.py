@@ -27,7 +27,7 @@ import numpy as np
 
 from derivlab._core import Primitive, bind, strip
 from derivlab._numpy import implements
-from derivlab._primitives import _float_dtype, _register, _shape, _sqrt0_impl
+from derivlab._primitives import _float_dtype, _register, _shape, sqrt0
 
 # ---- small matrix helpers (all NumPy calls, so the rules are differentiable) ----
 
@@ -395,7 +395,7 @@ def _np_matrix_power(a, n):
 
 def _vector_norm(x: Any, ord: Any, axis: int, keepdims: bool) -> Any:
     if ord is None or ord == 2:
-        return _sqrt0_impl(np.sum(x * x, axis=axis, keepdims=keepdims))  # ∇‖x‖ = 0 at x = 0
+        return sqrt0(np.sum(x * x, axis=axis, keepdims=keepdims))  # ∇‖x‖ = 0 at x = 0
     if ord == np.inf:
         return np.max(np.abs(x), axis=axis, keepdims=keepdims)
     if ord == -np.inf:
@@ -416,7 +416,7 @@ def _matrix_norm(x: Any, ord: Any, axes: tuple[int, int], keepdims: bool) -> Any
         raise ValueError("Duplicate axes given.")
     m = np.moveaxis(x, (r, c), (-2, -1))  # the matrix axes last
     if ord is None or ord == "fro":
-        out = _sqrt0_impl(np.sum(m * m, axis=(-2, -1)))
+        out = sqrt0(np.sum(m * m, axis=(-2, -1)))
     elif ord == "nuc":
         out = np.sum(np.linalg.svd(m, compute_uv=False), axis=-1)
     elif ord in (2, -2):
@@ -442,7 +442,7 @@ def _np_norm(x, ord=None, axis=None, keepdims=False):
     nd = np.ndim(x)
     if axis is None:
         if ord is None:  # the 2-norm of the flattened array, any number of dimensions
-            out = _sqrt0_impl(np.sum(x * x))
+            out = sqrt0(np.sum(x * x))
             return np.reshape(out, (1,) * nd) if keepdims else out
         if nd == 1:
             return _vector_norm(x, ord, 0, keepdims)

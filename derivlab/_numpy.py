@@ -19,6 +19,7 @@ from derivlab._core import (
     Primitive,
     _where,
     bind,
+    decided,
     install_numpy_layer,
     note,
     strip,
@@ -50,10 +51,10 @@ from derivlab._primitives import (
     _float_dtype,
     _register,
     _shape,
-    _sqrt0_impl,
-    _untake_impl,
     as_dtype,
+    sqrt0,
     unbroadcast,
+    untake,
 )
 
 FUNCTIONS: dict[Callable, Callable] = {}  # np function -> its implementation on boxes
@@ -168,7 +169,7 @@ def _np_std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where
             mean=np._NoValue, correction=np._NoValue):  # fmt: skip
     var = np.var(a, axis=axis, out=out, ddof=ddof, keepdims=keepdims, where=where, mean=mean,
                  correction=correction)  # fmt: skip
-    return _sqrt0_impl(var)  # std = √var, with gradient 0 where var = 0 (as PyTorch)
+    return sqrt0(var)  # std = √var, with gradient 0 where var = 0 (as PyTorch)
 
 
 def _extremum_adapter(prim: Primitive, name: str) -> Callable:
@@ -385,9 +386,13 @@ def _np_clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoVal
     # gradient passes on the closed interval [lo, hi] (PyTorch's clamp convention)
     out = a
     if lo is not None:
-        out = np.where(np.less(strip(a), strip(lo)), lo, out)
+        below = np.less(strip(a), strip(lo))
+        decided("clip", below)
+        out = np.where(below, lo, out)
     if hi is not None:
-        out = np.where(np.greater(strip(a), strip(hi)), hi, out)
+        above = np.greater(strip(a), strip(hi))
+        decided("clip", above)
+        out = np.where(above, hi, out)
     if np.shape(out) != np.shape(a):
         out = np.broadcast_to(out, np.broadcast_shapes(np.shape(a), np.shape(out)))
     return out
@@ -501,7 +506,7 @@ def _np_diag(v, k=0):
     n = np.shape(v)[0] + abs(k)
     rows = np.arange(n - abs(k)) + max(-k, 0)
     cols = np.arange(n - abs(k)) + max(k, 0)
-    return _untake_impl(v, index=(rows, cols), shape=(n, n))  # v placed on the k-th diagonal
+    return untake(v, index=(rows, cols), shape=(n, n))  # v placed on the k-th diagonal
 
 
 @implements(np.pad)
@@ -595,6 +600,7 @@ def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) ->
     if ufunc in NONDIFF_UFUNCS:
         out = ufunc(*(strip(x) for x in inputs), **kwargs)
         note(ufunc.__name__, np.size(out))  # a comparison or rounding is work dl.cost sees
+        decided(ufunc.__name__, out)  # and a branch that dl.check_grad's kink scan watches
         return out
     prim = UFUNCS.get(ufunc)
     if prim is None:
@@ -626,7 +632,10 @@ def dispatch_function(func: Callable, args: tuple, kwargs: dict) -> Any:
         if func not in _METADATA:  # reads the values: dl.cost counts one flop per entry read
             note(func.__name__, max((np.size(strip(a)) for a in args if isinstance(a, Box)),
                                     default=0))  # fmt: skip
-        return func(*strip_all(args), **{k: strip_all(v) for k, v in kwargs.items()})
+        out = func(*strip_all(args), **{k: strip_all(v) for k, v in kwargs.items()})
+        if func not in _METADATA:
+            decided(func.__name__, out)
+        return out
     name = getattr(func, "__module__", "numpy").replace("numpy.", "np.").replace("numpy", "np")
     raise _no_rule(f"{name}.{func.__name__}")
 
@@ -674,17 +683,23 @@ def _floordiv(self: Box, other: Any, reflected: bool = False) -> Any:
     # ⌊x/y⌋ is piecewise constant: derivative 0 wherever it exists, like np.floor
     a, b = (other, self) if reflected else (self, other)
     _real(other, "floor_divide")
-    return np.floor_divide(strip(a), strip(b))
+    out = np.floor_divide(strip(a), strip(b))
+    decided("floor_divide", out)
+    return out
 
 
 def _round(self: Box, ndigits: int | None = None) -> Any:
     # round(x) is np.round(x): piecewise constant, a plain array with derivative 0
-    return np.round(strip(self), ndigits or 0)
+    out = np.round(strip(self), ndigits or 0)
+    decided("round", out)
+    return out
 
 
 def _divmod(self: Box, other: Any, reflected: bool = False) -> Any:
     a, b = (other, self) if reflected else (self, other)
-    return np.floor_divide(strip(a), strip(b)), np.remainder(a, b)
+    quotient = np.floor_divide(strip(a), strip(b))
+    decided("floor_divide", quotient)
+    return quotient, np.remainder(a, b)
 
 
 _ADD, _SUB, _MUL = PRIMITIVES["add"], PRIMITIVES["subtract"], PRIMITIVES["multiply"]
@@ -714,6 +729,7 @@ def _compare(ufunc: np.ufunc) -> Callable:
     def compare(self: Box, other: Any) -> Any:
         out = ufunc(strip(self), strip(other))
         note(ufunc.__name__, np.size(out))
+        decided(ufunc.__name__, out)
         return out
 
     return compare

@@ -459,10 +459,13 @@ def _getitem_impl(x: Any, *, index: Any) -> Any:
     return x[index]
 
 
+def untake(g: Any, *, index: Any, shape: tuple[int, ...]) -> Any:
+    """The adjoint of ``x[index]`` for an ``x`` of ``shape``, bound as a row (so traced too)."""
+    return bind(UNTAKE, (g,), {"index": index, "shape": shape})
+
+
 def _untake_impl(g: Any, *, index: Any, shape: tuple[int, ...]) -> Any:
     """Adjoint of indexing: a zero array of ``shape`` with ``g`` added at ``index``."""
-    if isinstance(g, Box):
-        return bind(UNTAKE, (g,), {"index": index, "shape": shape})
     out = np.zeros(shape, dtype=_float_dtype(g))
     if basic_index(index):
         out[index] = g  # slices and integers never name an entry twice: a plain write
@@ -476,7 +479,7 @@ GETITEM = _register(
         "getitem",
         _getitem_impl,
         _linear_jvp(_getitem_impl),
-        lambda i, g, ans, x, *, index: _untake_impl(g, index=index, shape=_shape(x)),
+        lambda i, g, ans, x, *, index: untake(g, index=index, shape=_shape(x)),
         torch="index",
         nin=1,
     )
@@ -485,7 +488,7 @@ UNTAKE = _register(
     Primitive(
         "untake",
         _untake_impl,
-        _linear_jvp(_untake_impl),
+        _linear_jvp(untake),
         lambda i, g, ans, x, *, index, shape: g[index],
         nin=1,
     )
@@ -725,9 +728,12 @@ def _sqrt0_jvp(tangents: list, ans: Any, x: Any) -> Any:
     return tangents[0] * _sqrt0_deriv(x, ans)
 
 
+def sqrt0(x: Any) -> Any:
+    """√x with derivative 0 at x = 0 (norms and std), bound as a row (so traced too)."""
+    return bind(SQRT0, (x,), {})
+
+
 def _sqrt0_impl(x: Any) -> Any:
-    if isinstance(x, Box):
-        return bind(SQRT0, (x,), {})
     return np.sqrt(x)
 
 
@@ -784,18 +790,31 @@ def _solve_jvp(tangents: list, ans: Any, a: Any, b: Any) -> Any:
     return _solve_any(a, np.broadcast_to(rhs, _shape(ans)), vector)
 
 
-def _solve_vjp(i: int, g: Any, ans: Any, a: Any, b: Any) -> Any:
+def _solve_vjp_all(g: Any, ans: Any, a: Any, b: Any) -> list[Any]:
+    # one adjoint solve serves both operands: Aᵀ λ = g, then b̄ = λ and Ā = -λ xᵀ
     vector = len(_shape(b)) == 1
-    gb = _solve_any(_mT(a), g, vector)  # Aᵀ λ = g
-    if i == 1:
-        return unbroadcast(gb, _shape(b))  # b broadcast against a's batch: sum it back
+    lam = _solve_any(_mT(a), g, vector)
     if vector:
-        return unbroadcast(-(np.expand_dims(gb, -1) * np.expand_dims(ans, -2)), _shape(a))
-    return unbroadcast(-(gb @ _mT(ans)), _shape(a))  # ∂/∂A = -λ xᵀ
+        ga = -(np.expand_dims(lam, -1) * np.expand_dims(ans, -2))
+    else:
+        ga = -(lam @ _mT(ans))
+    return [unbroadcast(ga, _shape(a)), unbroadcast(lam, _shape(b))]  # b broadcast: sum back
+
+
+def _solve_vjp(i: int, g: Any, ans: Any, a: Any, b: Any) -> Any:
+    return _solve_vjp_all(g, ans, a, b)[i]
 
 
 SOLVE = _register(
-    Primitive("linalg.solve", np.linalg.solve, _solve_jvp, _solve_vjp, torch="linalg.solve", nin=2)
+    Primitive(
+        "linalg.solve",
+        np.linalg.solve,
+        _solve_jvp,
+        _solve_vjp,
+        torch="linalg.solve",
+        nin=2,
+        vjp_all=_solve_vjp_all,
+    )  # fmt: skip
 )
 
 
@@ -816,8 +835,6 @@ DET = _register(Primitive("linalg.det", np.linalg.det, _det_jvp, _det_vjp, torch
 
 
 def _logabsdet_impl(a: Any) -> Any:
-    if isinstance(a, Box):
-        return bind(LOGABSDET, (a,), {})
     return np.linalg.slogdet(a)[1]
 
 
@@ -846,7 +863,7 @@ def _diagonal_vjp(i: int, g: Any, ans: Any, x: Any, *, offset: int, axis1: int, 
     # move the diagonal axes last, write g on the diagonal, move them back
     rest = [d for d in range(nd) if d not in (a1, a2)]
     moved = tuple(shape[d] for d in rest) + (shape[a1], shape[a2])
-    full = _untake_impl(g, index=(Ellipsis, rows, cols), shape=moved)
+    full = untake(g, index=(Ellipsis, rows, cols), shape=moved)
     return np.transpose(full, tuple(np.argsort(rest + [a1, a2])))
 
 

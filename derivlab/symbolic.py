@@ -46,7 +46,8 @@ def _obj(x: Any) -> np.ndarray:
     arr = np.empty(np.shape(x), dtype=object)
     if isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating):
         # whole numbers as SymPy Integers, so 2.0 * x prints as 2*x
-        arr[...] = [sp.Integer(int(v)) if v.is_integer() else v for v in x.ravel().tolist()]
+        flat = [sp.Integer(int(v)) if v.is_integer() else v for v in x.ravel().tolist()]
+        arr.reshape(-1)[:] = flat  # entry by entry (a list would not broadcast to 2-D)
         return arr
     arr[...] = x if not isinstance(x, np.ndarray) else x.astype(object)
     if arr.ndim == 0 and isinstance(x, (float, np.floating)) and np.isfinite(x):

@@ -149,3 +149,15 @@ def test_repr_and_html() -> None:
 def test_bad_input() -> None:
     with pytest.raises(TypeError, match="expected a function"):
         dl.cost(np.ones(3), np.ones(3))
+
+
+def test_solve_backward_solves_once_for_both_operands() -> None:
+    """One adjoint solve Aᵀλ = ḡ gives b̄ = λ and Ā = -λxᵀ; the VJP does not solve per operand."""
+    a = np.random.default_rng(0).standard_normal((3, 3)) + 3 * np.eye(3)
+    b = np.ones(3)
+
+    def f(a, b):
+        return np.sum(np.linalg.solve(a, b) ** 2)
+
+    counted = dl.cost(dl.grad(f, argnums=(0, 1)), a, b)
+    assert counted.by_primitive["linalg.solve"] == 2  # the forward solve and one adjoint solve

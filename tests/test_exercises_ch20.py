@@ -40,6 +40,10 @@ def _with_hessian(loss_on, at, sign):
     return answer
 
 
+def _forgets_return(params, x_s, y_s, x_q, y_q, alpha):
+    g = _first_order(params, x_s, y_s, x_q, y_q, alpha)  # noqa: F841 (computed, not returned)
+
+
 def test_right_answers_pass():
     assert check("20.1", _first_order).passed is True
     assert check("20.2", _full).passed is True
@@ -64,6 +68,12 @@ def test_right_answers_pass():
         ("20.3", (-2.8, -2.24), "wrong order"),
         ("20.3", (-2.24, -3.0), "at θ = 0"),
         ("20.3", 2.0, "pair"),
+        ("20.3", (-2.52, -2.8), "curvature a is lost"),
+        ("20.3", (-2.56, -3.2), "uphill"),
+        ("20.4", 1.0, "query loss's curvature"),
+        ("20.4", 0.0, "no inner step"),
+        ("20.4", 2.0, "support curvature a itself"),
+        ("20.1", _forgets_return, "`return` is missing"),
     ],
 )
 def test_likeliest_slips_are_named(exercise, answer, reason):

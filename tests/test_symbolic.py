@@ -158,3 +158,13 @@ def test_remainder_row_in_sympy_differentiates_and_lambdifies() -> None:
     values = np.array([1.3, -0.2])
     back = dl.symbolic.lambdify(dl.symbolic.expression(lambda x: np.remainder(x, 0.7)))
     np.testing.assert_allclose(back(values), np.remainder(values, 0.7), rtol=1e-15)
+
+
+def test_a_float_matrix_constant_traces_symbolically():
+    # regression: a 2-D float array inside f (x @ A @ x) failed to become an object array
+    A = np.array([[2.0, 1.0, -3.0], [4.0, 0.5, 1.0], [0.0, -2.0, 1.5]])
+    z = S.symbols("z", (3,))
+    g = S.gradient(lambda v: v @ A @ v, z)
+    point = np.array([0.7, -1.2, 0.4])
+    values = [float(gi.subs(dict(zip(z, point)))) for gi in g]
+    np.testing.assert_allclose(values, (A + A.T) @ point, rtol=1e-14)

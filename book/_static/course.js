@@ -13,10 +13,13 @@
  * 4. The site title above the page on narrow screens, where the sidebar holding it is hidden.
  * 5. Search results: the snippet under each hit is cut from the page's HTML, where formulas
  *    are still TeX source; they are left out of the snippet ("…").
- * 6. Formulas wider than the screen (on a phone). A display equation up to ~1.4 times too
- *    wide is set in a smaller size that fits; a wider one scrolls in its own box (course.css).
- *    An inline formula wider than its line gets the class dl-wide-math, which lets it scroll
- *    in its box instead of pushing the page sideways.
+ * 6. Formulas wider than the screen (on a phone). The chapters break their display equations
+ *    into lines that fit a 390 px phone at the normal size (tests/browser/test_reading.py
+ *    checks it); what is left, a wide computed formula in a cell's output, is set in a smaller
+ *    size that fits if it is up to ~1.4 times too wide (its MathJax size is kept in
+ *    data-dl-size), or else scrolls in its own box (course.css). An inline formula wider than
+ *    its line gets the class dl-wide-math, which lets it scroll in its box instead of pushing
+ *    the page sideways.
  */
 "use strict";
 
@@ -164,6 +167,7 @@
         const fit = math.clientWidth / math.scrollWidth;
         if (fit >= 1 || fit < SMALLEST) return;
         const size = parseFloat(math.style.fontSize) || 100; // MathJax's own scale, in %
+        math.dataset.dlSize = `${size}%`;
         math.style.fontSize = `${Math.floor(size * fit * 0.98)}%`;
       });
       document.querySelectorAll("mjx-container:not([display='true'])").forEach((math) => {

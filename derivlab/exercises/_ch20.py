@@ -14,7 +14,7 @@ import numpy as np
 
 from derivlab._api import grad, hvp
 
-from . import Wrong, exercise, grader
+from . import Wrong, exercise, grader, slips
 
 # ---- the chapter's model, at a small width ----
 
@@ -97,7 +97,7 @@ def _call(answer: Callable, case: tuple) -> Any:
             f"{type(answer).__name__}"
         )
     try:
-        return answer(*case)
+        value = answer(*case)
     except Wrong:
         raise
     except Exception as error:  # the reader's code failed: say how, on what input
@@ -105,6 +105,9 @@ def _call(answer: Callable, case: tuple) -> Any:
             f"your function raised {type(error).__name__}: {error} (called with a random "
             "network's params, a task's x_s, y_s, x_q, y_q of shape (8, 1), and alpha)"
         ) from None
+    if value is None or value is Ellipsis:
+        raise Wrong(f"your function returned {value!r}: its `return` is missing")
+    return value
 
 
 def _outer_gradients(case: tuple) -> dict[str, dict]:
@@ -169,8 +172,8 @@ def _grade(answer: Any, rng: np.random.Generator, right: str, what: str) -> None
 
 @grader(
     "20.1",
-    hint="Adapt first (θ' = θ - α∇L_S(θ), `adapt` does it), then take the query loss's "
-    "gradient with respect to the adapted weights, as if they were the parameters.",
+    hint="First order treats the adapted weights θ' as if they were the parameters: which "
+    "loss is differentiated, at which point, and with which α was θ' made?",
 )
 def _(answer: Any, rng: np.random.Generator) -> None:
     _grade(answer, rng, "first order", "the first-order MAML gradient")
@@ -178,8 +181,8 @@ def _(answer: Any, rng: np.random.Generator) -> None:
 
 @grader(
     "20.2",
-    hint="Three lines: g = ∇L_Q(θ') at the adapted weights; Hg = dl.hvp of the support loss "
-    "at θ in the direction g; return g - α·Hg entry by entry.",
+    hint="Follow the chain rule through θ' = θ - α∇L_S(θ): the Jacobian of that step, "
+    "transposed, multiplies ∇L_Q(θ'). Which loss's Hessian is that, and at which point?",
 )
 def _(answer: Any, rng: np.random.Generator) -> None:
     _grade(answer, rng, "full", "the gradient of L_Q(θ') with respect to θ")
@@ -203,8 +206,8 @@ def _scalar_maml(alpha: float) -> tuple[float, float]:
 
 @grader(
     "20.3",
-    hint="θ' = θ - α a (θ - s); the first-order gradient is L_Q'(θ') = b(θ' - q), and the "
-    "full one multiplies it by dθ'/dθ.",
+    hint="Write θ' as a function of θ first. First order evaluates L_Q' at θ'; the full "
+    "gradient is the chain rule through θ'(θ).",
 )
 def _(answer: Any, rng: np.random.Generator) -> None:
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
@@ -223,6 +226,11 @@ def _(answer: Any, rng: np.random.Generator) -> None:
         raise Wrong("the first-order value is right; the full one has the wrong dθ'/dθ sign")
     if not ok[1] and np.isclose(got[1], _B * (0.0 - _Q), rtol=1e-9):
         raise Wrong("your first-order value is L_Q'(θ) at θ = 0; take it at the adapted θ'")
+    uphill = _B * (0.0 + _ALPHA * _A * (0.0 - _S) - _Q)  # θ' = θ + α L_S'(θ)
+    if not ok[1] and np.isclose(got[1], uphill, rtol=1e-9):
+        raise Wrong("your inner step went uphill: θ' = θ - α L_S'(θ), and L_S'(0) is negative")
+    if ok[1] and np.isclose(got[0], first * (1 - _ALPHA), rtol=1e-9):
+        raise Wrong("the first-order value is right; in dθ'/dθ the support curvature a is lost")
     which = (
         "both values are wrong"
         if not any(ok)
@@ -233,8 +241,18 @@ def _(answer: Any, rng: np.random.Generator) -> None:
 
 @exercise(
     "20.4",
-    hint="dθ'/dθ = 1 - αa: when is it zero? Then θ' is the same for every θ.",
+    hint="The full gradient is dθ'/dθ times L_Q'(θ'). Which factor can vanish for every θ?",
     rtol=1e-9,
 )
 def _() -> float:
     return 1.0 / _A  # α = 1/a: the inner step is Newton's, landing on s from anywhere
+
+
+@slips("20.4")
+def _() -> dict[str, float]:
+    return {
+        "that step size uses the query loss's curvature b; θ' is made by a step on the "
+        "support loss, so dθ'/dθ involves a": 1.0 / _B,
+        "with α = 0 there is no inner step: θ' = θ, and L_Q'(θ) is zero only at θ = q": 0.0,
+        "that is the support curvature a itself; the factor dθ'/dθ = 1 - αa is not zero there": _A,
+    }

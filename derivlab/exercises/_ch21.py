@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Wrong, exercise, grader
+from . import Wrong, call, exercise, grader, slips
 
 
 # ---- 21.1: combine the mean gradients of unequal shards ----
@@ -26,9 +26,7 @@ def _(answer, rng):
         if trial == 0:
             sizes = [7] * P  # equal shards first
         copies = [g.copy() for g in grads]
-        result = answer(list(grads), list(sizes))
-        if result is None:
-            raise Wrong("combine returned None; return the combined gradient")
+        result = call(answer, list(grads), list(sizes), name="combine")
         if not all(np.array_equal(g, c) for g, c in zip(grads, copies)):
             raise Wrong("combine changed the gradients it was given; leave them as they are")
         result = np.asarray(result, dtype=float)
@@ -45,8 +43,8 @@ def _(answer, rng):
             )
         if _close(result, sum(w * g for w, g in zip(weights, grads))):
             raise Wrong(
-                "the shards are weighted by their sizes, but the result is not divided by "
-                "the total number of rows: it is the gradient of the summed loss"
+                "your result is the gradient of the loss summed over all the rows, not of "
+                "their mean loss"
             )
         if _close(result, sum(grads)):
             raise Wrong("you added the shard gradients without weighting or dividing them")
@@ -66,6 +64,21 @@ def _():
     return (8 * 32, 0.05)
 
 
+@slips("21.2")
+def _():
+    return {
+        "that learning rate is scaled by the number of workers, but DDP averages the workers' "
+        "gradients, so its step is already a step on the mean gradient of the whole batch": (
+            8 * 32,
+            8 * 0.05,
+        ),
+        "32 rows is one worker's share; the one process must see every row the eight workers "
+        "see in a step": (32, 0.05),
+        "that learning rate is divided by the number of workers, but the averaged gradient is "
+        "a mean, not a sum": (8 * 32, 0.05 / 8),
+    }
+
+
 # ---- 21.3: bytes of a ring and of a parameter server ----
 @exercise(
     "21.3",
@@ -76,6 +89,25 @@ def _():
 def _():
     n, P, size = 25.6e6, 8, 4
     return (2 * (P - 1) / P * n * size, P * n * size)
+
+
+@slips("21.3")
+def _():
+    n, P, size = 25.6e6, 8, 4
+    ring, server = 2 * (P - 1) / P * n, P * n
+    return {
+        "those are numbers, not bytes: each float32 number is 4 bytes": (ring, server),
+        "your ring count covers only the reduce-scatter phase; the all-gather sends as much "
+        "again": ((P - 1) / P * n * size, server * size),
+        "twice the gradient is what a ring worker approaches for very many workers; count "
+        "its chunks for P = 8": (2 * n * size, server * size),
+        "the server sends the sum to all P workers, not P - 1 of them: it is a process of its "
+        "own": (ring * size, (P - 1) * n * size),
+        "a ring worker sends 2(P - 1) chunks, each 1/P of the gradient, not whole gradients": (
+            2 * (P - 1) * n * size,
+            server * size,
+        ),
+    }
 
 
 # ---- 21.4: undo unscaled accumulation ----
@@ -89,17 +121,19 @@ def _(answer, rng):
         k, P = int(rng.integers(2, 9)), int(rng.integers(2, 9))
         right = rng.standard_normal((3, 2))
         g = k * right  # k unscaled equal micro-batches; DDP already divided by P
-        result = answer(g.copy(), k, P)
-        if result is None:
-            raise Wrong("fix returned None; return the corrected gradient")
+        result = call(answer, g.copy(), k, P, name="fix")
         result = np.asarray(result, dtype=float)
         if _close(result, right):
             continue
         if _close(result, right / P):
             raise Wrong(
-                "you divided by the number of workers as well, but DDP's all-reduce already "
-                "divides the sum over workers by P"
+                "you corrected for the workers as well, but DDP's all-reduce already averages "
+                "over them"
             )
         if _close(result, g):
             raise Wrong("fix returned the gradient unchanged; it is too large")
+        if _close(result, k * g) or _close(result, P * g):
+            raise Wrong(
+                "your result is larger than the gradient it was given, which is already too large"
+            )
         raise Wrong(f"with k = {k} micro-batches and P = {P} workers the result is off")

@@ -2,9 +2,11 @@
 
 Desktop, every page: nothing a reader needs sits beyond the right edge (code cells, outputs,
 equations), and every figure is an SVG whose text is shown at least ~11 CSS px. Phone, every
-page: the page never scrolls sideways. The controls: the hamburger and the page-contents
-button open their drawers on a phone, the hamburger collapses the sidebar on a desktop, the
-colour switch changes the colour with its first click, a figure opens full size when tapped.
+page: the page never scrolls sideways, and every display equation of the text fits the column
+at its normal size (the chapters break long ones into lines). The controls: the hamburger and
+the page-contents button open their drawers on a phone, the hamburger collapses the sidebar on
+a desktop, the colour switch changes the colour with its first click, a figure opens full size
+when tapped.
 The take-away copies: executed notebooks in every chapter's download menu and on the landing
 page, and the whole book as a PDF. Search snippets without TeX, a bibliography labelled by
 author and year, status marks with words.
@@ -48,6 +50,25 @@ OVERFLOW = r"""() => {
   return found;
 }"""
 
+# Every display equation of the text (not a computed formula in a cell's output, whose width
+# the code decides; course.js may set such a one smaller, keeping its MathJax size in
+# data-dl-size): its natural width, MathJax's box at MathJax's own size, and its column.
+DISPLAY_MATH = r"""() => {
+  const doc = window.MathJax && MathJax.startup && MathJax.startup.document;
+  const items = doc ? doc.getMathItemsWithin(document.body) : [];
+  const tex = new Map(items.map(item => [item.typesetRoot, item.math]));
+  return [...document.querySelectorAll('mjx-container[display="true"]')]
+    .filter(c => c.getClientRects().length > 0 && !c.closest('div.cell_output'))
+    .map(c => {
+      const shown = parseFloat(c.style.fontSize) || 100;
+      const natural = parseFloat(c.dataset.dlSize || '') || shown;
+      const box = c.querySelector('mjx-math').getBoundingClientRect();
+      return {width: box.width * natural / shown, column: c.parentElement.clientWidth,
+              tex: (tex.get(c) || '').trim().replace(/\s+/g, ' ')};
+    });
+}"""
+EQUATION_TOLERANCE_PX = 1.0  # sub-pixel rounding of MathJax's widths
+
 FIGURES = r"""async () => {
   const images = [...document.querySelectorAll('div.cell_output img')];
   images.forEach(img => { img.loading = 'eager'; });
@@ -64,11 +85,12 @@ _TEXT_SCALE = re.compile(r"scale\((\d*\.?\d+) -\1\)")
 
 
 def _figure_text_pt(svg: str) -> float:
-    """The size (pt) most of a matplotlib SVG's text is set in: ticks, legends, labels."""
+    """The size (pt) of a matplotlib SVG's smallest text: ticks, legends, labels, notes (a
+    legend set smaller than the house style is as hard to read as small ticks)."""
     sizes = [round(float(s) * 100, 2) for s in _TEXT_SCALE.findall(svg)]
     sizes = [s for s in sizes if 4 <= s <= 40]  # not the glyph-definition scales
     assert sizes, "no matplotlib text found in the SVG"
-    return max(set(sizes), key=sizes.count)
+    return min(sizes)
 
 
 def _get(url: str) -> bytes:
@@ -78,7 +100,7 @@ def _get(url: str) -> bytes:
 
 # ---- desktop, every page (one visit each: code, outputs, equations, figures, downloads) ----
 def _figure_problems(v) -> list[str]:
-    """Figures that are not SVG, or whose text is shown below ~11 CSS px."""
+    """Figures that are not SVG, or with any text shown below ~11 CSS px."""
     problems = []
     for figure in v.page.evaluate(FIGURES):
         if not figure["src"].endswith(".svg"):
@@ -132,6 +154,24 @@ def test_phone_page_does_not_scroll_sideways(page: Page, visit) -> None:
     assert width <= PHONE["width"] + 1, f"{page.html} is {width} px wide on a phone"
     title = v.page.locator(".dl-site-title")
     assert title.is_visible() and "Derivatives in Machine Learning" in title.inner_text()
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_phone_display_equations_fit_the_column(page: Page, visit) -> None:
+    """At 390 px each display equation of the text is no wider than the column (~358 px) at
+    its normal size: broken into lines where it was long, never shrunk, never scrolled."""
+    v = visit(page.html, phone=True)
+    v.page.evaluate("() => document.fonts.ready")
+    if v.page.locator("div.math").count():
+        assert v.mathjax, f"{page.html}: MathJax did not run"
+    wide = [
+        f"{e['width']:.0f} px in {e['column']} px: {e['tex'][:100]}"
+        for e in v.page.evaluate(DISPLAY_MATH)
+        if e["width"] > e["column"] + EQUATION_TOLERANCE_PX
+    ]
+    assert not wide, f"{page.html}: display equations wider than the phone column:\n" + (
+        "\n".join(wide)
+    )
 
 
 # ---- the controls ----
