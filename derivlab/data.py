@@ -328,6 +328,7 @@ def bars_and_crosses(
 
 
 # ---- images: four shapes inside a margin ----
+#: The four classes of :func:`shapes`, in the order of their labels 0 to 3.
 SHAPES = ("horizontal bar", "vertical bar", "cross", "box")
 
 
