@@ -140,14 +140,20 @@ class ReverseTrace(Trace):
     def process(self, prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
         primals = []
         parents = []
-        for i, x in enumerate(operands):
-            if type(x) is ReverseBox and x._trace is self:
+        i = 0
+        for x in operands:
+            t = type(x)
+            if t is ReverseBox and x._trace is self:
                 primals.append(x.value)
                 parents.append((x, i))
             else:
-                primals.append(self.keep(x) if type(x) is np.ndarray else x)
-        if params:
-            params = {k: self.keep(v) for k, v in params.items()}
+                primals.append(self.keep(x) if t is np.ndarray else x)
+            i += 1
+        if params:  # only arrays (an index array, a mask) need the trace's own copy
+            for v in params.values():
+                if type(v) is np.ndarray or type(v) is tuple:
+                    params = {k: self.keep(v) for k, v in params.items()}
+                    break
         ans = prim.impl(*primals, **params)
         box = ReverseBox(ans, self, prim, primals, params, parents)
         self.tape.append(box)
@@ -184,6 +190,9 @@ def _snapshot(x: np.ndarray) -> np.ndarray:
 
 
 def _same(x: np.ndarray, snap: np.ndarray) -> bool:
+    if x.size <= 4096 and x.shape == snap.shape and x.tobytes() == snap.tobytes():
+        return True  # the common case, a small constant used by every step of a loop: one
+        # bytes compare (equal bytes are equal values, NaNs included); else compare by value
     with np.errstate(invalid="ignore"):
         eq = x == snap
     if x.dtype.kind in "fc":
@@ -461,7 +470,7 @@ def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], trace: ReverseTrace) ->
             every = prim.vjp_all(g, node.value, *node.primals, **node.params)
         for parent, i in node.parents:
             key = id(parent)
-            if prim.name == "getitem" and type(g) is np.ndarray:
+            if prim.name == "getitem" and (type(g) is np.ndarray or isinstance(g, np.generic)):
                 # the adjoint of x[index], added straight into x's cotangent: no dense zero
                 # array per slice (a loop over 8,192 windows would allocate 8,192 of them)
                 _scatter_add(cts, owned, key, node.primals[0], node.params["index"], g)

@@ -309,7 +309,18 @@ def _np_stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     _reject("np.stack", out=out)
     arrays = list(arrays)
     axis = axis % (np.ndim(arrays[0]) + 1)
-    return np.concatenate([np.expand_dims(a, axis) for a in arrays], axis=axis)
+    return np.concatenate([_expand(a, axis) for a in arrays], axis=axis)
+
+
+def _expand(a: Any, axis: int) -> Any:
+    """``np.expand_dims(a, axis)`` for ``np.stack``: the same reshape row, bound directly (a
+    loop stacking 8,192 slices would otherwise go through NumPy's dispatch 16,384 times)."""
+    if not isinstance(a, Box):
+        return np.expand_dims(a, axis)
+    shape = a.shape
+    if axis > len(shape):
+        return np.expand_dims(a, axis)  # NumPy's own error
+    return bind(RESHAPE, (a,), {"shape": shape[:axis] + (1,) + shape[axis:]})
 
 
 @implements(np.hstack)
