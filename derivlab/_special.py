@@ -131,20 +131,26 @@ def _erf_float64(a: np.ndarray) -> np.ndarray:
     small = ax < 1.0
     xs = a[small]
     t = xs * xs
-    p = np.full(t.shape, _ERF_TAYLOR[-1])
-    for c in _ERF_TAYLOR[-2::-1]:
-        p = p * t + c
-    out[small] = xs * p
+    p = t * _ERF_TAYLOR[-1]
+    for c in _ERF_TAYLOR[-2:0:-1]:  # Horner's rule, in place
+        p += c
+        p *= t
+    p += _ERF_TAYLOR[0]
+    p *= xs
+    out[small] = p
     mid = (ax >= 1.0) & (ax < 6.0)
     xm = ax[mid]
     k = np.searchsorted(_ERFC_EDGES, xm, side="right") - 1
     lo, hi = _ERFC_EDGES[k], _ERFC_EDGES[k + 1]
     u2 = 2.0 * (2.0 * xm - (lo + hi)) / (hi - lo)  # 2u, u in [-1, 1] on the interval
     coef = _ERFC_CHEB.T[:, k]  # row j: each value's j-th coefficient (contiguous)
-    b1 = coef[-1]
-    b2 = 0.0
-    for j in range(coef.shape[0] - 2, 0, -1):  # Clenshaw's recurrence
-        b1, b2 = coef[j] + u2 * b1 - b2, b1
+    b1 = coef[-1].copy()
+    b2 = np.zeros_like(b1)
+    for j in range(coef.shape[0] - 2, 0, -1):  # Clenshaw's recurrence, in place:
+        b2 -= coef[j]  # b1, b2 = coef[j] + u2·b1 − b2, b1
+        b2 *= -1.0
+        b2 += u2 * b1
+        b1, b2 = b2, b1
     f = coef[0] + 0.5 * u2 * b1 - b2
     out[mid] = np.copysign(1.0 - np.exp(-xm * xm) * f, a[mid])
     big = ~(small | mid)  # |x| ≥ 6, ±inf and nan
