@@ -468,9 +468,10 @@ def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], trace: ReverseTrace) ->
         every = None
         if prim.vjp_all is not None:  # one call for all operands
             every = prim.vjp_all(g, node.value, *node.primals, **node.params)
+        scatter = prim.name == "getitem" and (type(g) is np.ndarray or isinstance(g, np.generic))
         for parent, i in node.parents:
             key = id(parent)
-            if prim.name == "getitem" and (type(g) is np.ndarray or isinstance(g, np.generic)):
+            if scatter:
                 # the adjoint of x[index], added straight into x's cotangent: no dense zero
                 # array per slice (a loop over 8,192 windows would allocate 8,192 of them)
                 _scatter_add(cts, owned, key, node.primals[0], node.params["index"], g)
