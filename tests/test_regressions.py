@@ -389,6 +389,26 @@ def test_slices_accumulate_into_one_buffer_exactly() -> None:
     assert_close(dl.hessian(f)(x[:10]), dl.jacfwd(dl.jacfwd(f))(x[:10]), rtol=1e-12)
 
 
+def test_iterating_a_vector_allocates_no_dense_cotangent_per_element(monkeypatch: Any) -> None:
+    # `for v in x` gives each element a NumPy scalar cotangent; it must be added into one buffer,
+    # not expanded to a zero array the size of x per element (that made the loop quadratic)
+    from derivlab import _primitives
+
+    dense = []
+    untake = _primitives._untake_impl
+    monkeypatch.setattr(
+        _primitives.GETITEM,
+        "vjp",
+        lambda i, g, ans, x, *, index: dense.append(1) or untake(g, index=index, shape=x.shape),
+    )
+    for dtype in (np.float64, np.float32):
+        x = np.linspace(-1.0, 1.0, 50).astype(dtype)
+        g = dl.grad(lambda x: sum(v * v for v in x))(x)
+        assert g.dtype == dtype
+        assert_close(g, 2 * x, rtol=1e-6)
+    assert dense == []
+
+
 def test_concatenate_of_many_pieces() -> None:
     x = np.linspace(0.0, 1.0, 300)
     g = dl.grad(lambda x: np.sum(np.concatenate([x[i : i + 1] * i for i in range(300)]) ** 2))(x)
