@@ -141,14 +141,20 @@ class ReverseTrace(Trace):
     def process(self, prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
         primals = []
         parents = []
-        for i, x in enumerate(operands):
-            if type(x) is ReverseBox and x._trace is self:
+        i = 0
+        for x in operands:
+            t = type(x)
+            if t is ReverseBox and x._trace is self:
                 primals.append(x.value)
                 parents.append((x, i))
             else:
-                primals.append(self.keep(x) if type(x) is np.ndarray else x)
-        if params:
-            params = {k: self.keep(v) for k, v in params.items()}
+                primals.append(self.keep(x) if t is np.ndarray else x)
+            i += 1
+        if params:  # only arrays (an index array, a mask) need the trace's own copy
+            for v in params.values():
+                if type(v) is np.ndarray or type(v) is tuple:
+                    params = {k: self.keep(v) for k, v in params.items()}
+                    break
         ans = bind(prim, primals, params)  # an enclosing trace, else the impl on plain arrays
         box = ReverseBox(ans, self, prim, primals, params, parents)
         self.tape.append(box)
@@ -185,6 +191,9 @@ def _snapshot(x: np.ndarray) -> np.ndarray:
 
 
 def _same(x: np.ndarray, snap: np.ndarray) -> bool:
+    if x.size <= 4096 and x.shape == snap.shape and x.tobytes() == snap.tobytes():
+        return True  # the common case, a small constant used by every step of a loop: one
+        # bytes compare (equal bytes are equal values, NaNs included); else compare by value
     with np.errstate(invalid="ignore"):
         eq = x == snap
     if x.dtype.kind in "fc":
@@ -474,9 +483,10 @@ def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], trace: ReverseTrace) ->
         every = None
         if prim.vjp_all is not None:  # one call for all operands
             every = prim.vjp_all(g, node.value, *node.primals, **node.params)
+        scatter = prim.name == "getitem" and (type(g) is np.ndarray or isinstance(g, np.generic))
         for parent, i in node.parents:
             key = id(parent)
-            if prim.name == "getitem" and type(g) is np.ndarray:
+            if scatter:
                 # the adjoint of x[index], added straight into x's cotangent: no dense zero
                 # array per slice (a loop over 8,192 windows would allocate 8,192 of them)
                 _scatter_add(cts, owned, key, node.primals[0], node.params["index"], g)

@@ -171,7 +171,11 @@ def binary(
 
     def vjp(i: int, g: Any, ans: Any, x: Any, y: Any) -> Any:
         xi = x if i == 0 else y
-        return _like(unbroadcast(term(partials[i], g, x, y, ans), _shape(xi)), xi)
+        c = term(partials[i], g, x, y, ans)
+        if type(c) is np.ndarray and type(xi) is np.ndarray:
+            if c.shape == xi.shape and c.dtype == xi.dtype:
+                return c  # plain arrays of one shape and dtype: nothing to sum or cast
+        return _like(unbroadcast(c, _shape(xi)), xi)
 
     prim = Primitive(
         ufunc.__name__, ufunc, jvp, vjp, sympy=sympy, torch=torch, domain=domain, kink=kink, nin=2
@@ -396,6 +400,8 @@ def _sum_vjp(i: int, g: Any, ans: Any, x: Any, *, axis: Any, keepdims: bool) -> 
     shape = _shape(x)
     if not keepdims and axis is not None:
         g = np.reshape(g, _keepdims_shape(shape, axis))
+    if type(g) is np.ndarray and math.prod(shape) <= 4096:
+        return np.full(shape, g)  # a plain small cotangent: the same values, a quarter the time
     return np.broadcast_to(g, shape)  # every summed entry receives g
 
 

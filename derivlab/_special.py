@@ -11,8 +11,151 @@ import sympy as sp
 from derivlab._core import Box, Primitive, bind
 from derivlab._primitives import _register
 
-_erf_vec = np.frompyfunc(math.erf, 1, 1)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)  # a Python float: keeps float32 float32
+
+# erf in float64, vectorised (math.erf element by element took a third of chapter 15's step).
+# |x| < 1: erf(x) = x·P(x²), P the Taylor series of erf(x)/x, 19 terms (the next is < 4e-18).
+# 1 ≤ |x| < 6: erf(x) = 1 − e^{−x²}·F(x) with F(x) = erfc(x)·e^{x²} smooth and slowly varying:
+# a degree-16 Chebyshev interpolant on each of four intervals, coefficients computed with
+# mpmath at 40 digits (F's relative error ≤ 2e-16 on each). |x| ≥ 6: erfc(x) < 3e-17, so
+# erf(x) = ±1 in float64. Checked against math.erf in tests/test_regressions.py.
+_ERF_TAYLOR = np.array(
+    [
+        1.1283791670955126,
+        -0.37612638903183754,
+        0.11283791670955126,
+        -0.026866170645131252,
+        0.005223977625442188,
+        -0.0008548327023450853,
+        0.00012055332981789664,
+        -1.492565035840625e-05,
+        1.6462114365889248e-06,
+        -1.6365844691234924e-07,
+        1.4807192815879218e-08,
+        -1.2290555301717928e-09,
+        9.422759064650411e-11,
+        -6.7113668551641105e-12,
+        4.4632242632864775e-13,
+        -2.7835162072109215e-14,
+        1.6342614095367152e-15,
+        -9.063970842808673e-17,
+        4.763348040515068e-18,
+    ]
+)
+_ERFC_EDGES = np.array([1.0, 2.0, 3.25, 4.5, 6.0])
+_ERFC_CHEB = np.array(
+    [
+        [
+            0.331427281639452,
+            -0.0850021377067432,
+            0.009951127341466115,
+            -0.0010810888102208325,
+            0.0001102324363119495,
+            -1.0636830518218601e-05,
+            9.775012680479055e-07,
+            -8.597922867888315e-08,
+            7.2677084117248425e-09,
+            -5.923543840592542e-10,
+            4.6683928572294154e-11,
+            -3.5661277015677288e-12,
+            2.645877951906767e-13,
+            -1.9101658667347927e-14,
+            1.3439764866689656e-15,
+            -9.22862586358592e-17,
+            6.166538925305747e-18,
+        ],
+        [
+            0.20633543389125553,
+            -0.044088561217695006,
+            0.004488652014807318,
+            -0.0004378500400253713,
+            4.109725845921469e-05,
+            -3.724649581237707e-06,
+            3.268818318785709e-07,
+            -2.7847076062530952e-08,
+            2.307540433516761e-09,
+            -1.8632701814323727e-10,
+            1.4683748867564785e-11,
+            -1.1309154373307002e-12,
+            8.522876782850516e-14,
+            -6.291874985445849e-15,
+            4.554484489833413e-16,
+            -3.235500274860805e-17,
+            2.2472552633960124e-18,
+        ],
+        [
+            0.1427804192843779,
+            -0.02180712474024122,
+            0.001621289113179914,
+            -0.00011756752670533227,
+            8.32860194847863e-06,
+            -5.771907775183762e-07,
+            3.9179770179265706e-08,
+            -2.6077899497293466e-09,
+            1.703627203660771e-10,
+            -1.0933229721041377e-11,
+            6.898249682055692e-13,
+            -4.2821250152765814e-14,
+            2.6169549331781363e-15,
+            -1.5754785994993983e-16,
+            9.348680030536574e-18,
+            -5.470525432769849e-19,
+            3.1482898929085806e-20,
+        ],
+        [
+            0.10661722126431442,
+            -0.01478602453684436,
+            0.0010089564063989714,
+            -6.779939376888864e-05,
+            4.489413401739846e-06,
+            -2.931013483064867e-07,
+            1.8877463854636752e-08,
+            -1.2000019359443107e-09,
+            7.53236533348788e-11,
+            -4.670638090984244e-12,
+            2.86212053631914e-13,
+            -1.7339095358405476e-14,
+            1.0388225378866412e-15,
+            -6.157053911144334e-17,
+            3.6112119242688285e-18,
+            -2.0965298648143028e-19,
+            1.201298728005282e-20,
+        ],
+    ]
+)
+
+
+def _erf_float64(a: np.ndarray) -> np.ndarray:
+    out = np.empty(a.shape)
+    ax = np.abs(a)
+    small = ax < 1.0
+    xs = a[small]
+    t = xs * xs
+    p = t * _ERF_TAYLOR[-1]
+    for c in _ERF_TAYLOR[-2:0:-1]:  # Horner's rule, in place
+        p += c
+        p *= t
+    p += _ERF_TAYLOR[0]
+    p *= xs
+    out[small] = p
+    mid = (ax >= 1.0) & (ax < 6.0)
+    xm = ax[mid]
+    k = np.searchsorted(_ERFC_EDGES, xm, side="right") - 1
+    lo, hi = _ERFC_EDGES[k], _ERFC_EDGES[k + 1]
+    u2 = 2.0 * (2.0 * xm - (lo + hi)) / (hi - lo)  # 2u, u in [-1, 1] on the interval
+    coef = _ERFC_CHEB.T[:, k]  # row j: each value's j-th coefficient (contiguous)
+    b1 = coef[-1].copy()
+    b2 = np.zeros_like(b1)
+    for j in range(coef.shape[0] - 2, 0, -1):  # Clenshaw's recurrence, in place:
+        b2 -= coef[j]  # b1, b2 = coef[j] + u2·b1 − b2, b1
+        b2 *= -1.0
+        b2 += u2 * b1
+        b1, b2 = b2, b1
+    f = coef[0] + 0.5 * u2 * b1 - b2
+    out[mid] = np.copysign(1.0 - np.exp(-xm * xm) * f, a[mid])
+    big = ~(small | mid)  # |x| ≥ 6, ±inf and nan
+    out[big] = np.sign(a[big])
+    return out
 
 
 def erf(x: Any) -> Any:
@@ -21,7 +164,7 @@ def erf(x: Any) -> Any:
         return bind(ERF, (x,), {})
     a = np.asarray(x)
     dtype = a.dtype if np.issubdtype(a.dtype, np.floating) else np.float64
-    return np.asarray(_erf_vec(a), dtype=dtype)[()]
+    return _erf_float64(a.astype(np.float64)).astype(dtype, copy=False)[()]
 
 
 def _erf_slope(x: Any) -> Any:

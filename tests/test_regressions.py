@@ -389,6 +389,26 @@ def test_slices_accumulate_into_one_buffer_exactly() -> None:
     assert_close(dl.hessian(f)(x[:10]), dl.jacfwd(dl.jacfwd(f))(x[:10]), rtol=1e-12)
 
 
+def test_iterating_a_vector_allocates_no_dense_cotangent_per_element(monkeypatch: Any) -> None:
+    # `for v in x` gives each element a NumPy scalar cotangent; it must be added into one buffer,
+    # not expanded to a zero array the size of x per element (that made the loop quadratic)
+    from derivlab import _primitives
+
+    dense = []
+    untake = _primitives._untake_impl
+    monkeypatch.setattr(
+        _primitives.GETITEM,
+        "vjp",
+        lambda i, g, ans, x, *, index: dense.append(1) or untake(g, index=index, shape=x.shape),
+    )
+    for dtype in (np.float64, np.float32):
+        x = np.linspace(-1.0, 1.0, 50).astype(dtype)
+        g = dl.grad(lambda x: sum(v * v for v in x))(x)
+        assert g.dtype == dtype
+        assert_close(g, 2 * x, rtol=1e-6)
+    assert dense == []
+
+
 def test_concatenate_of_many_pieces() -> None:
     x = np.linspace(0.0, 1.0, 300)
     g = dl.grad(lambda x: np.sum(np.concatenate([x[i : i + 1] * i for i in range(300)]) ** 2))(x)
@@ -593,3 +613,28 @@ def test_remainder_operators_both_ways_match_torch() -> None:
     (torch.remainder(torch.tensor(5.0, dtype=torch.float64), t) + torch.remainder(t, 0.4)
      + torch.remainder(t, 0.7)).sum().backward()  # fmt: skip
     assert_close(g, t.grad)
+
+
+def test_vectorised_erf_matches_math_erf_to_a_few_ulp() -> None:
+    # erf is computed array-wide (a Taylor polynomial below 1, e^{-x²} times Chebyshev
+    # interpolants of erfc(x)e^{x²} up to 6): it must agree with the C library's erf everywhere
+    import math
+
+    from derivlab._special import erf
+
+    rng = np.random.default_rng(15)
+    x = np.concatenate(
+        [
+            rng.uniform(-7.0, 7.0, 20_000),
+            rng.standard_normal(5_000) * 1e-3,
+            np.linspace(-6.5, 6.5, 13_001),
+            10.0 ** rng.uniform(-300.0, 3.0, 2_000),
+            [1.0, 2.0, 3.25, 4.5, 6.0, -1.0, -6.0, 5.9, 1e-310, 1e300],
+        ]
+    )
+    expected = np.array([math.erf(v) for v in x])
+    np.testing.assert_allclose(erf(x), expected, rtol=1e-15, atol=0)
+    assert erf(0.0) == 0.0 and np.signbit(erf(-0.0))
+    assert erf(np.inf) == 1.0 and erf(-np.inf) == -1.0 and np.isnan(erf(np.nan))
+    assert erf(np.float32(0.5)).dtype == np.float32 and erf(np.arange(3)).dtype == np.float64
+    assert erf(np.ones((2, 3))).shape == (2, 3) and np.shape(erf(0.5)) == ()
