@@ -296,3 +296,14 @@ def test_value_exercises_of_chapters_1_to_6():
 def test_slips_are_registered_once():
     with pytest.raises(ValueError, match="twice"):
         ex.slips("2.2")(lambda: {})
+
+
+def test_arrays_names_the_tuple_a_grader_expects():
+    from derivlab.exercises import arrays
+
+    a, b = arrays(([1.0, 2.0], 3.0), "(x_bar, w_bar)")
+    assert a.shape == (2,) and b.shape == ()
+    with pytest.raises(Wrong, match=r"should return \(x_bar, w_bar\), 2 arrays; it returned 3"):
+        arrays((1.0, 2.0, 3.0), "(x_bar, w_bar)")
+    with pytest.raises(Wrong, match=r"should return \(x_bar, w_bar\) \(TypeError"):
+        arrays(1.0, "(x_bar, w_bar)")

@@ -49,6 +49,7 @@ __all__ = [
     "Wrong",
     "call",
     "check",
+    "arrays",
     "compare",
     "exercise",
     "exercise_ids",
@@ -209,6 +210,21 @@ def call(function: Callable[..., Any], *args: Any, name: str = "your function") 
     if value is None or value is Ellipsis:
         raise Wrong(f"{name} returned {value!r}: its `return` is missing")
     return value
+
+
+def arrays(value: Any, what: str, dtype: Any = float) -> tuple[np.ndarray, ...]:
+    """The tuple a reader's function returned, as arrays; :class:`Wrong` naming the expected
+    tuple ``what`` (e.g. ``"(x_bar, w_bar)"``) when it is not a tuple of that many arrays."""
+    count = what.count(",") + 1
+    try:
+        parts = tuple(np.asarray(v, dtype=dtype) for v in value)
+    except (TypeError, ValueError) as error:
+        raise Wrong(
+            f"your function should return {what} ({type(error).__name__}: {error})"
+        ) from None
+    if len(parts) != count:
+        raise Wrong(f"your function should return {what}, {count} arrays; it returned {len(parts)}")
+    return parts
 
 
 def _call_with_context(entry: _Entry, function: Callable, args: tuple, context: dict) -> Any:

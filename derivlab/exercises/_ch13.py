@@ -4,7 +4,7 @@ import numpy as np
 
 import derivlab as dl
 
-from . import Wrong, exercise, grader
+from . import Wrong, arrays, call, exercise, grader
 
 nn = dl.nn
 
@@ -32,14 +32,7 @@ def _(answer, rng):
     for n, m in [(8, 3), (11, 4), (6, 1), (9, 5)]:
         x, w, y_bar = rng.standard_normal(n), rng.standard_normal(m), rng.standard_normal(n - m + 1)
         want_x, want_w = dl.vjp(_conv, x, w)[1](y_bar)
-        try:
-            got = answer(x, w, y_bar)
-            got_x, got_w = (np.asarray(g, dtype=float) for g in got)
-        except Exception as error:  # the reader's code may fail in any way
-            raise Wrong(
-                f"for L = {n}, K = {m} your function did not return a pair of arrays "
-                f"({type(error).__name__}: {error})"
-            ) from None
+        got_x, got_w = arrays(call(answer, x, w, y_bar), "(x_bar, w_bar)")
         if got_x.shape != (n,) or got_w.shape != (m,):
             raise Wrong(
                 f"for L = {n}, K = {m} x̄ must have length {n} and w̄ length {m}; yours have "

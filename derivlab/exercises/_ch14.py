@@ -4,7 +4,7 @@ import numpy as np
 
 import derivlab as dl
 
-from . import Wrong, exercise, grader
+from . import Wrong, arrays, call, exercise, grader
 
 
 @exercise(
@@ -40,15 +40,8 @@ def _(answer, rng):
         step = lambda h, W, x=x, W_ih=W_ih: _leaky_step(x, h, W_ih, W)  # noqa: E731
         _, pull = dl.vjp(step, h, W_hh)
         want_h, want_W = pull(h_next_bar)
-        try:
-            got_h, got_W = (
-                np.asarray(g, dtype=float) for g in answer(x, h, W_ih, W_hh, h_next_bar)
-            )
-        except Exception as error:  # the reader's code may fail in any way
-            raise Wrong(
-                "your function did not return the pair (h_bar, W_hh_bar) "
-                f"({type(error).__name__}: {error})"
-            ) from None
+        got = call(answer, x, h, W_ih, W_hh, h_next_bar)
+        got_h, got_W = arrays(got, "(h_bar, W_hh_bar)")
         if got_h.shape != h.shape or got_W.shape != W_hh.shape:
             raise Wrong(
                 f"h_bar must have the shape of h {h.shape} and W_hh_bar that of W_hh "

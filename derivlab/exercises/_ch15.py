@@ -4,7 +4,7 @@ import numpy as np
 
 import derivlab as dl
 
-from . import Wrong, exercise, grader
+from . import Wrong, call, exercise, grader
 
 
 @exercise(
@@ -49,10 +49,7 @@ def _(answer, rng):
         y_bar = rng.standard_normal(shape)
         _, pull = dl.vjp(lambda x, gamma=gamma: _rms_norm(x, gamma), x)
         want = pull(y_bar)[0]
-        try:
-            got = np.asarray(answer(x, gamma, y_bar), dtype=float)
-        except Exception as error:  # the reader's code may fail in any way
-            raise Wrong(f"your function raised {type(error).__name__}: {error}") from None
+        got = np.asarray(call(answer, x, gamma, y_bar), dtype=float)
         if got.shape != x.shape:
             raise Wrong(f"for x of shape {x.shape} your x̄ has shape {got.shape}")
         if np.allclose(got, want, rtol=1e-10, atol=1e-12):

@@ -4,7 +4,7 @@ import numpy as np
 
 import derivlab as dl
 
-from . import Wrong, exercise, grader
+from . import Wrong, arrays, call, exercise, grader
 
 
 @exercise(
@@ -26,13 +26,7 @@ def _(answer, rng):
         M = rng.standard_normal((size, size)) + size * np.eye(size)
         x, x_bar = rng.standard_normal(size), rng.standard_normal(size)
         want_M, want_c = dl.vjp(np.linalg.solve, M, M @ x)[1](x_bar)
-        try:
-            got_M, got_c = (np.asarray(g, dtype=float) for g in answer(M, x, x_bar))
-        except Exception as error:  # the reader's code may fail in any way
-            raise Wrong(
-                f"your function did not return the pair (M_bar, c_bar) "
-                f"({type(error).__name__}: {error})"
-            ) from None
+        got_M, got_c = arrays(call(answer, M, x, x_bar), "(M_bar, c_bar)")
         if got_M.shape != M.shape or got_c.shape != x.shape:
             raise Wrong(
                 f"M_bar must have M's shape {M.shape} and c_bar length {size}; yours have "
