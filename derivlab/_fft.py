@@ -361,10 +361,9 @@ _UFUNC_UNARY = {
     np.exp: _exp,
     np.square: lambda z: z * z,
 }
-_NAMES_BINARY = set(_UFUNC_BINARY.values()) | {"true_divide"}
+_NAMES_BINARY = {"add", "subtract", "multiply", "divide", "true_divide"}  # _binary divides
 _NAMES_UNARY = {u.__name__: f for u, f in _UFUNC_UNARY.items()}
-_NAMES_BINARY.discard("true_divide")
-_NAMES_BINARY.add("divide")
+COMPLEX_UFUNCS = frozenset(_NAMES_BINARY | set(_NAMES_UNARY))  # what _numpy hands over to us
 
 
 def complex_output_error(where: str) -> TypeError:

@@ -622,7 +622,7 @@ def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) ->
     if prim is None:
         raise _no_rule(f"np.{ufunc.__name__}")
     if any(_is_complex(x) for x in inputs):
-        if ufunc.__name__ not in COMPLEX_UFUNCS or kwargs:
+        if ufunc.__name__ not in _fft.COMPLEX_UFUNCS or kwargs:
             for x in inputs:
                 _real(x, ufunc.__name__)
         return _fft.lift_complex(ufunc.__name__, inputs)
@@ -664,7 +664,7 @@ def _bin(prim: Primitive, reflected: bool = False) -> Callable:
 
     def op(self: Box, other: Any) -> Any:
         if type(other) is not float and not isinstance(other, Box) and _is_complex(other):
-            if name not in COMPLEX_UFUNCS:
+            if name not in _fft.COMPLEX_UFUNCS:
                 _real(other, name)
             return _fft.lift_complex(name, (other, self) if reflected else (self, other))
         return bind(prim, (other, self) if reflected else (self, other), {})
@@ -819,10 +819,6 @@ def primitives() -> list[str]:
 
 
 # the composites for shapes and assembly, and the decompositions, register themselves on import
-# the ufuncs a complex intermediate supports (derivlab._fft)
-COMPLEX_UFUNCS = {"add", "subtract", "multiply", "divide", "true_divide", "negative",
-                  "positive", "conjugate", "absolute", "exp", "square"}  # fmt: skip
-
 install_numpy_layer(dispatch_ufunc, dispatch_function)
 
 from derivlab import _assembly, _fft, _linalg  # noqa: E402, F401
