@@ -24,3 +24,14 @@ def race(candidates: dict[str, Callable], number: int, rounds: int = 25) -> dict
                 fn()
             samples[name].append((time.perf_counter() - t0) / number)
     return {name: float(np.median(v)) for name, v in samples.items()}
+
+
+def print_table(
+    rows: list[tuple[str, float, float]], ratio: str = "derivlab time / this", digits: int = 3
+) -> None:
+    """A Markdown table of (case, median seconds, ratio) rows, as bench/README.md quotes them."""
+    width = max(len(name) for name, _, _ in rows)
+    print(f"| {'case':<{width}} | {'median':>10} | {ratio:>20} |")
+    print(f"|{'-' * (width + 2)}|{'-' * 12}|{'-' * 22}|")
+    for name, seconds, value in rows:
+        print(f"| {name:<{width}} | {seconds * 1e3:>7.{digits}f} ms | {value:>20.2f} |")

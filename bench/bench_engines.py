@@ -27,7 +27,7 @@ import sys  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from _race import race  # noqa: E402  (bench/ is on sys.path when a script runs)
+from _race import print_table, race  # noqa: E402  (bench/ is on sys.path when a script runs)
 
 import derivlab as dl  # noqa: E402
 
@@ -245,10 +245,7 @@ def main() -> None:
     )
     print(versions)
     print()
-    print(f"| {'case':<62} | {'median':>10} | {'derivlab time / this':>20} |")
-    print(f"|{'-' * 64}|{'-' * 12}|{'-' * 22}|")
-    for name, seconds, ratio in rows:
-        print(f"| {name:<62} | {seconds * 1e3:>7.3f} ms | {ratio:>20.2f} |")
+    print_table(rows)
     print()
     for name, value in summary.items():
         print(f"- {name}: {value:.2f}")

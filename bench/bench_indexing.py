@@ -25,7 +25,7 @@ import sys  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from _race import race  # noqa: E402  (bench/ is on sys.path when a script runs)
+from _race import print_table, race  # noqa: E402  (bench/ is on sys.path when a script runs)
 
 import derivlab as dl  # noqa: E402
 
@@ -143,10 +143,7 @@ def main() -> int:
         f"{os.cpu_count()} CPUs; medians of interleaved rounds"
     )
     print()
-    print(f"| {'case':<52} | {'median':>10} | {'derivlab time / this':>20} |")
-    print(f"|{'-' * 54}|{'-' * 12}|{'-' * 22}|")
-    for name, seconds, ratio in rows:
-        print(f"| {name:<52} | {seconds * 1e3:>7.2f} ms | {ratio:>20.2f} |")
+    print_table(rows, digits=2)
     print()
     for name, value in summary.items():
         print(f"- {name}: {value:.2f}")

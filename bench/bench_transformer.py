@@ -28,7 +28,7 @@ import sys  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
-from _race import race  # noqa: E402  (bench/ is on sys.path when a script runs)
+from _race import print_table, race  # noqa: E402  (bench/ is on sys.path when a script runs)
 
 import derivlab as dl  # noqa: E402
 
@@ -120,10 +120,7 @@ def main(argv: list[str]) -> int:
     print(f"shapes: batch {BATCH}, length {LENGTH}, E {E}, heads {HEADS}, hidden {HIDDEN}, float64")
     print()
     dl_t = t["derivlab value_and_grad"]
-    print(f"| {'case':<40} | {'median':>10} | {'derivlab step / this':>20} |")
-    print(f"|{'-' * 42}|{'-' * 12}|{'-' * 22}|")
-    for name, seconds in t.items():
-        print(f"| {name:<40} | {seconds * 1e3:>7.3f} ms | {dl_t / seconds:>20.2f} |")
+    print_table([(name, s, dl_t / s) for name, s in t.items()], ratio="derivlab step / this")
     print()
     ratio = dl_t / t["torch eager forward + backward()"]
     counted = (
