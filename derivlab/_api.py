@@ -163,6 +163,8 @@ def _reverse_pass(f: Callable, primals: Sequence[Any], where: str) -> tuple[Any,
                     f"shape {np.shape(strip(o))}."
                 )
             if type(o) is ReverseBox and o._trace is trace:
+                if isinstance(c, (float, int, np.floating, np.integer)):  # a plain number: an
+                    c = np.asarray(c, dtype=np.result_type(strip(o)))  # array of its dtype
                 seeds.append((o, lift(c)))
         cts = backward(seeds, trace) if seeds else {}
         result = []

@@ -141,21 +141,30 @@ class ReverseTrace(Trace):
     def process(self, prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
         primals = []
         parents = []
+        nested = False  # whether a value is itself a box (of an enclosing trace)
         i = 0
         for x in operands:
             t = type(x)
             if t is ReverseBox and x._trace is self:
-                primals.append(x.value)
+                x_value = x.value
+                primals.append(x_value)
                 parents.append((x, i))
+                if type(x_value) is not np.ndarray and isinstance(x_value, Box):
+                    nested = True
+            elif t is np.ndarray:
+                primals.append(self.keep(x))
             else:
-                primals.append(self.keep(x) if t is np.ndarray else x)
+                primals.append(x)
+                if isinstance(x, Box):
+                    nested = True
             i += 1
         if params:  # only arrays (an index array, a mask) need the trace's own copy
             for v in params.values():
                 if type(v) is np.ndarray or type(v) is tuple:
                     params = {k: self.keep(v) for k, v in params.items()}
                     break
-        ans = bind(prim, primals, params)  # an enclosing trace, else the impl on plain arrays
+        # an enclosing trace applies the row at its own level first; else the impl runs
+        ans = bind(prim, primals, params) if nested else prim.impl(*primals, **params)
         box = ReverseBox(ans, self, prim, primals, params, parents)
         self.tape.append(box)
         return box
@@ -523,7 +532,7 @@ def _scatter_add(cts: dict, owned: set, key: int, x: Any, index: Any, g: np.ndar
 
 
 def _scattered(buf: np.ndarray, index: Any, g: np.ndarray) -> np.ndarray:
-    if basic_index(index):
+    if type(index) is slice or type(index) is int or basic_index(index):
         buf[index] += g  # slices and integers never name an entry twice
     else:
         np.add.at(buf, index, g)  # repeated integer indices accumulate

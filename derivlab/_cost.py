@@ -48,7 +48,7 @@ from derivlab._tree import tree_flatten, tree_unflatten
 
 # rows that only move or reinterpret data
 _MOVES = {
-    "reshape", "transpose", "getitem", "concatenate", "broadcast_to", "pad", "diagonal",
+    "reshape", "transpose", "getitem", "concatenate", "stack", "broadcast_to", "pad", "diagonal",
     "astype", "positive",
 }  # fmt: skip
 _REDUCTIONS = {"sum", "amax", "amin", "prod", "cumsum"}

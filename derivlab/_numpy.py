@@ -44,6 +44,7 @@ from derivlab._primitives import (
     PROD,
     RESHAPE,
     SOLVE,
+    STACK,
     SUM,
     TRANSPOSE,
     UFUNCS,
@@ -138,8 +139,10 @@ def _with_dtype(a: Any, dtype: Any) -> Any:
 @implements(np.sum)
 def _np_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=np._NoValue,
             where=np._NoValue):  # fmt: skip
-    _reject("np.sum", out=out, initial=initial, where=where)
-    a = _with_dtype(a, dtype)
+    if out is not None or initial is not np._NoValue or where is not np._NoValue:
+        _reject("np.sum", out=out, initial=initial, where=where)
+    if dtype is not None:
+        a = a.astype(dtype)  # NumPy accumulates in dtype=
     if not isinstance(a, Box):  # dtype= made it an integer: a constant
         return np.sum(a, axis=axis, keepdims=keepdims)
     return bind(SUM, (a,), {"axis": _norm_axis(axis, _ndim(a)), "keepdims": bool(keepdims)})
@@ -313,20 +316,21 @@ def _np_concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"
 @implements(np.stack)
 def _np_stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     _reject("np.stack", out=out)
-    arrays = list(arrays)
-    axis = axis % (_ndim(arrays[0]) + 1)
-    return np.concatenate([_expand(a, axis) for a in arrays], axis=axis)
-
-
-def _expand(a: Any, axis: int) -> Any:
-    """``np.expand_dims(a, axis)`` for ``np.stack``: the same reshape row, bound directly (a
-    loop stacking 8,192 slices would otherwise go through NumPy's dispatch 16,384 times)."""
-    if not isinstance(a, Box):
-        return np.expand_dims(a, axis)
-    shape = a.shape
-    if axis > len(shape):
-        return np.expand_dims(a, axis)  # NumPy's own error
-    return bind(RESHAPE, (a,), {"shape": shape[:axis] + (1,) + shape[axis:]})
+    arrays = tuple(arrays)
+    if not arrays:
+        return np.stack([], axis=axis)  # NumPy's own error
+    shape = _shape(arrays[0])
+    for a in arrays[1:]:
+        if _shape(a) != shape:
+            raise ValueError(
+                f"derivlab: np.stack needs arrays of one shape; got {shape} and {_shape(a)}. "
+                "Reshape or pad them to a common shape first (np.concatenate joins along an "
+                "existing axis and allows different lengths there)."
+            )
+    ndim = len(shape) + 1
+    if not -ndim <= axis < ndim:
+        return np.stack([strip(a) for a in arrays], axis=axis)  # NumPy's own AxisError
+    return bind(STACK, arrays, {"axis": axis % ndim})
 
 
 @implements(np.hstack)
@@ -637,6 +641,8 @@ def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) ->
 def dispatch_function(func: Callable, args: tuple, kwargs: dict) -> Any:
     impl = FUNCTIONS.get(func)
     for x in args:
+        if isinstance(x, Box):  # the common case, checked first: this runs per call
+            continue
         if isinstance(x, (list, tuple)):
             for v in x:
                 _real(v, func.__name__)

@@ -22,6 +22,7 @@ evenly among tied maxima, ``clip`` passes the gradient on the closed interval ``
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -44,6 +45,9 @@ def _register(prim: Primitive, ufunc: np.ufunc | None = None) -> Primitive:
 
 
 # ---- broadcasting ----
+
+# plain NumPy values, whose shape and dtype are cheap to read (a rule's fast paths test for them)
+_PLAIN = frozenset({np.ndarray, np.float64, np.float32, np.float16})
 
 
 def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
@@ -172,7 +176,7 @@ def binary(
     def vjp(i: int, g: Any, ans: Any, x: Any, y: Any) -> Any:
         xi = x if i == 0 else y
         c = term(partials[i], g, x, y, ans)
-        if type(c) is np.ndarray and type(xi) is np.ndarray:
+        if type(c) in _PLAIN and type(xi) in _PLAIN:
             if c.shape == xi.shape and c.dtype == xi.dtype:
                 return c  # plain arrays of one shape and dtype: nothing to sum or cast
         return _like(unbroadcast(c, _shape(xi)), xi)
@@ -245,6 +249,8 @@ elementwise(np.degrees,  lambda x, y: np.full_like(y, 180.0 / math.pi),
 
 def _pow_dx(x: Any, y: Any, z: Any) -> Any:
     # y · x^(y-1); at y = 0 the derivative is 0 (also at x = 0), as in PyTorch
+    if (type(y) is int or type(y) is float) and y != 0:  # a plain exponent (x ** 2): no where
+        return y * x ** (y - 1.0)
     return y * x ** np.where(np.equal(y, 0), 1.0, y - 1.0)
 
 
@@ -309,6 +315,11 @@ binary(np.true_divide,   lambda x, y, z: 1.0 / y,                lambda x, y, z:
        sympy=lambda a, b: a / b, torch="div", domain="positive")
 binary(np.power,         _pow_dx,                                _pow_dy,
        sympy=lambda a, b: a**b, torch="pow", domain="positive")
+# These five compute with Python's operators: on NumPy scalars (a loss, a running total) a ufunc
+# call costs about ten times the operator's, and on arrays the operator calls the same ufunc.
+for _name, _op in {"add": operator.add, "subtract": operator.sub, "multiply": operator.mul,
+                   "divide": operator.truediv, "power": operator.pow}.items():
+    PRIMITIVES[_name].impl = _op
 binary(np.maximum,       lambda x, y, z: _tie(np.greater(strip(x), strip(y)), x, y),
                          lambda x, y, z: _tie(np.less(strip(x), strip(y)), x, y),
        sympy=sp.Max, torch="maximum", kink="ties split the gradient 1/2 : 1/2 (as PyTorch)")
@@ -393,6 +404,8 @@ def _linear_jvp(fn: Callable) -> Callable:
 
 
 def _sum_impl(x: Any, *, axis: Any, keepdims: bool) -> Any:
+    if type(x) is np.ndarray:  # the ufunc itself: np.sum's Python wrapper costs more than a
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)  # small sum
     return np.sum(x, axis=axis, keepdims=keepdims)
 
 
@@ -400,8 +413,10 @@ def _sum_vjp(i: int, g: Any, ans: Any, x: Any, *, axis: Any, keepdims: bool) -> 
     shape = _shape(x)
     if not keepdims and axis is not None:
         g = np.reshape(g, _keepdims_shape(shape, axis))
-    if type(g) is np.ndarray and math.prod(shape) <= 4096:
-        return np.full(shape, g)  # a plain small cotangent: the same values, a quarter the time
+    if (type(g) is np.ndarray or isinstance(g, np.generic)) and math.prod(shape) <= 4096:
+        out = np.empty(shape, g.dtype)  # a plain small cotangent: every summed entry receives
+        out[...] = g  # g, written out (cheaper than a broadcast view here and in its consumers)
+        return out
     return np.broadcast_to(g, shape)  # every summed entry receives g
 
 
@@ -538,6 +553,37 @@ CONCAT = _register(
         torch="cat",
         vjp_all=_concat_vjp_all,
     )
+)
+
+
+def _stack_impl(*xs: Any, axis: int) -> Any:
+    return np.stack(xs, axis=axis)
+
+
+def _stack_jvp(tangents: list, ans: Any, *xs: Any, axis: int) -> Any:
+    dtype = _float_dtype(ans)
+    ts = [
+        np.zeros(_shape(x), dtype) if t is None else as_dtype(t, dtype)
+        for x, t in zip(xs, tangents)
+    ]
+    return np.stack(ts, axis=axis)
+
+
+def _stack_vjp(i: int, g: Any, ans: Any, *xs: Any, axis: int) -> Any:
+    return _stack_vjp_all(g, ans, *xs, axis=axis)[i]
+
+
+def _stack_vjp_all(g: Any, ans: Any, *xs: Any, axis: int) -> list[Any]:
+    # operand k's cotangent is the k-th slice of g along the new axis: a view, no copy
+    pieces = list(np.moveaxis(g, axis, 0) if axis else g)
+    dtype = _dtype(g)
+    return [
+        p if _float_dtype(x) == dtype else as_dtype(p, _float_dtype(x)) for p, x in zip(pieces, xs)
+    ]
+
+
+STACK = _register(
+    Primitive("stack", _stack_impl, _stack_jvp, _stack_vjp, torch="stack", vjp_all=_stack_vjp_all)
 )
 
 

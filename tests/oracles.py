@@ -241,6 +241,14 @@ STRUCTURAL: dict[str, list[Case]] = {
         _case("axis-none", lambda a, b: np.concatenate([a, b], axis=None),
               lambda a, b: torch.cat([a.reshape(-1), b.reshape(-1)]), _a(2, 3), _a(4)),
     ],
+    "stack": [
+        _case("axis0", lambda a, b: np.stack([a, b]), lambda a, b: torch.stack([a, b]),
+              _a(3, 4), _a(3, 4)),
+        _case("axis-last", lambda a, b, c: np.stack((a, b, c), axis=-1),
+              lambda a, b, c: torch.stack((a, b, c), -1), _a(3), _a(3), _a(3)),
+        _case("scalars", lambda a, b: np.stack([a[0] * 2.0, a[1], b[0]]),
+              lambda a, b: torch.stack([a[0] * 2.0, a[1], b[0]]), _a(2), _a(3)),
+    ],
     "cumsum": [
         _case("axis1", lambda x: np.cumsum(x, axis=1), lambda t: torch.cumsum(t, 1), _a(3, 4)),
         _case("flat", lambda x: x.cumsum(), lambda t: torch.cumsum(t.reshape(-1), 0), _a(3, 4)),
@@ -575,10 +583,8 @@ COMPOSITES: dict[str, list[Case]] = {
               lambda a, b: torch.cat([a, b], -1), _a(2, 3), _a(2, 2)),
     ],
     "stack": [
-        _case("axis0", lambda a, b: np.stack([a, b]), lambda a, b: torch.stack([a, b]),
-              _a(3, 4), _a(3, 4)),
-        _case("axis-last", lambda a, b, c: np.stack((a, b, c), axis=-1),
-              lambda a, b, c: torch.stack((a, b, c), -1), _a(3), _a(3), _a(3)),
+        _case("axis1", lambda a, b: np.stack([a, b], axis=1), lambda a, b: torch.stack([a, b], 1),
+              _a(2, 3), _a(2, 3)),
     ],
     "hstack": [
         _case("vectors", lambda a, b: np.hstack([a, b]), lambda a, b: torch.hstack([a, b]),

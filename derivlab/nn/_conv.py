@@ -24,9 +24,17 @@ def _tuple(value: Any, n: int, name: str, who: str) -> tuple[int, ...]:
     return tuple(int(v) for v in out)
 
 
-def _windows(x: Array, kernel: tuple, stride: tuple, dilation: tuple, who: str) -> tuple:
-    """Every kernel offset's strided view of x (…, *spatial): stacked on a last axis."""
-    spatial = np.shape(x)[-len(kernel) :]
+def _windows(
+    x: Array, kernel: tuple, stride: tuple, dilation: tuple, who: str, lead: int | None = None
+) -> tuple:
+    """Every kernel offset's strided view of x, stacked on a new last axis.
+
+    The spatial axes are the last ones of x, or, with ``lead``, the ones after the first
+    ``lead`` axes (``(N, *spatial, C)`` for a convolution, whose channels come last).
+    """
+    nd = len(kernel)
+    first = np.ndim(x) - nd if lead is None else lead
+    spatial = np.shape(x)[first : first + nd]
     out = []
     for size, k, s, d in zip(spatial, kernel, stride, dilation):
         span = d * (k - 1) + 1
@@ -42,7 +50,7 @@ def _windows(x: Array, kernel: tuple, stride: tuple, dilation: tuple, who: str) 
             slice(o * d, o * d + s * (n - 1) + 1, s)
             for o, s, d, n in zip(offset, stride, dilation, out)
         )
-        views.append(x[(Ellipsis, *index)])
+        views.append(x[(Ellipsis, *index)] if lead is None else x[(slice(None),) * lead + index])
     return np.stack(views, axis=-1), tuple(out)
 
 
@@ -88,15 +96,16 @@ def _conv(x, weight, bias, stride, padding, dilation, groups, nd, who):  # noqa:
             f"{np.shape(weight)} do not fit: weight must be (C_out, C_in/groups, kernel…) with "
             "C_in and C_out divisible by groups."
         )
-    patches, out = _windows(_pad(x, padding), kernel, stride, dilation, who)
-    # patches (N, C_in, *out, K), K = prod(kernel): move the channels next to K and multiply by
-    # the weight as a (C_in/groups · K, C_out) matrix, one BLAS product per group
+    # the slices are taken with the channels last, (N, *spatial, C_in), so that the stacked
+    # patches come out as (N, *out, C_in, K), K = prod(kernel), already in the order of the
+    # weight's (C_in/groups · K, C_out) matrix: one copy (the stack), one BLAS product per group
+    channels_last = np.moveaxis(_pad(x, padding), 1, -1)
+    rows, out = _windows(channels_last, kernel, stride, dilation, who, lead=1)
     n, k = np.shape(x)[0], int(np.prod(kernel))
-    rows = np.moveaxis(patches, 1, -2)  # (N, *out, C_in, K)
     per_out = c_out // groups
     parts = []
     for g in range(groups):
-        p = rows[..., g * c_in_g : (g + 1) * c_in_g, :]
+        p = rows if groups == 1 else rows[..., g * c_in_g : (g + 1) * c_in_g, :]
         p = np.reshape(p, (-1, c_in_g * k))
         wg = np.reshape(weight[g * per_out : (g + 1) * per_out], (per_out, c_in_g * k))
         parts.append(p @ wg.T)  # (N · prod(out), C_out/groups)
