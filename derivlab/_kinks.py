@@ -126,6 +126,10 @@ class ObserveTrace(Trace):
             self.decided(prim.name, choice(primals, ans, params))
         return ObserveBox(ans, self)
 
+    def process_multi(self, prim: Primitive, operands: Any, params: dict) -> tuple[Any, ...]:
+        primals = [x.value if type(x) is ObserveBox and x._trace is self else x for x in operands]
+        return tuple(ObserveBox(a, self) for a in prim.impl(*primals, **params))
+
     def decided(self, name: str, choice: Any) -> None:
         self.log.append((name, _digest(choice)))
 
