@@ -312,7 +312,9 @@ def cost(f: Callable, *args: Any, **kwargs: Any) -> Cost:
     costs one per output element; a reduction one per input element; ``a @ b`` with ``a`` of
     shape ``(…, m, k)`` and ``b`` of shape ``(…, k, n)`` costs ``2·m·k·n`` per matrix of the
     batch, and ``einsum`` with p operands p per combination of its index values; ``inv``
-    ``2n³``, ``det``/``slogdet`` ``(2/3)n³`` and ``solve`` ``(2/3)n³ + 2n²k``; moving data
+    ``2n³``, ``det``/``slogdet`` ``(2/3)n³`` and ``solve`` ``(2/3)n³ + 2n²k``; a
+    decomposition (``eigh``, ``svd``, ``qr``) is one application whatever it returns, at
+    Golub and Van Loan's count (``eigh`` ``9n³``); moving data
     (reshape, transpose, indexing, concatenate) costs nothing, and the adjoint of indexing one
     add per element it scatters.
 

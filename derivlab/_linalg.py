@@ -52,7 +52,7 @@ def _tril_strict(m: Any) -> Any:
     return m * np.tril(np.ones((k, k), _float_dtype(m)), -1)  # the constant in m's dtype
 
 
-def _gap_inverse(w: Any, what: str) -> Any:
+def _gap_inverse(w: Any, what: str, hint: str = "") -> Any:
     """F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it; an error where two w are equal."""
     k = _shape(w)[-1]
     eye = np.eye(k, dtype=bool)
@@ -61,7 +61,7 @@ def _gap_inverse(w: Any, what: str) -> Any:
         raise ValueError(
             f"derivlab: the derivative of the {what} does not exist here: two of them are equal, "
             "so the vectors are not unique (F_ij = 1/(λ_j - λ_i) is infinite). Differentiate a "
-            "function of the values only, or perturb the input so they are distinct."
+            f"function of the values only, or perturb the input so they are distinct.{hint}"
         )
     return np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, gap))
 
@@ -74,6 +74,9 @@ def _solve_right(a: Any, r: Any) -> Any:
 # ---- eigh: eigenvalues and eigenvectors of a symmetric matrix ----
 
 _EIGH_GAPS = "eigenvectors (np.linalg.eigh) where two eigenvalues"
+# forward mode pushes a tangent to every output, used or not: say how to ask for the values only
+_FORWARD_HINT = (" Forward mode (jvp, jacfwd, hessian) computes the tangent of every output of "
+                 "the decomposition; for the values alone call np.linalg.%s.")  # fmt: skip
 
 
 def _eigh_impl(a: Any, *, UPLO: str) -> tuple[Any, Any]:
@@ -85,7 +88,7 @@ def _eigh_jvp(tangents: list, ans: tuple, a: Any, *, UPLO: str) -> tuple[Any, An
     w, v = ans
     p = _mT(v) @ _sym(tangents[0]) @ v  # Vᵀ dA V, shared by both outputs
     dw = _diag(p)  # dλ_j = v_jᵀ dA v_j
-    return dw, v @ (_gap_inverse(w, _EIGH_GAPS) * p)  # dV = V (F ∘ Vᵀ dA V)
+    return dw, v @ (_gap_inverse(w, _EIGH_GAPS, _FORWARD_HINT % "eigvalsh") * p)  # V (F ∘ P)
 
 
 def _eigh_vjp(cts: tuple, ans: tuple, a: Any, *, UPLO: str) -> list[Any]:
@@ -157,7 +160,8 @@ def _svd_jvp(tangents: list, ans: tuple, a: Any) -> tuple[Any, Any, Any]:
     da_v = da @ v
     da_t_u = _mT(da) @ u
     dp = _mT(u) @ da_v  # dP = Uᵀ dA V, shared by the three outputs
-    f = _svd_f(s)
+    f = _gap_inverse(s * s, "singular vectors (np.linalg.svd) where two singular values",
+                     _FORWARD_HINT % "svdvals")  # fmt: skip
     row, col = np.expand_dims(s, -2), np.expand_dims(s, -1)  # S on the right, on the left
     # dU = U Ω_U + (I - U Uᵀ) dA V S⁻¹ (the second term lives outside U's columns, m > n)
     du = u @ (f * (dp * row + col * _mT(dp))) + (da_v - u @ dp) / row
