@@ -440,6 +440,18 @@ def test_check_grad_and_its_kink_scan_run_through_a_decomposition() -> None:
     assert result.kink_scan == "" and not result.kinks
 
 
+def test_kink_scan_sees_the_sign_of_slogdet_flip() -> None:
+    """sign · log|det| jumps where det changes sign: the scan names slogdet, not a bad rule."""
+
+    def f(x: Any) -> Any:
+        sign, logabs = np.linalg.slogdet(np.diag(x))
+        return sign * logabs + x[1]
+
+    result = dl.check_grad(f, np.array([1e-7, 2.0, 3.0]))
+    assert [k.index for k in result.kinks] == [0]
+    assert result.kinks[0].where == ("np.linalg.slogdet (the sign of det)",)
+
+
 def test_checkpoint_and_custom_vjp_around_a_decomposition() -> None:
     b = _a(3, 3)
 
