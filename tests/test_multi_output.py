@@ -24,7 +24,7 @@ import torch
 from oracles import assert_close, to_torch
 
 import derivlab as dl
-from derivlab._core import MultiPrimitive, ReverseTrace
+from derivlab._core import MultiPrimitive, ReverseBox, ReverseTrace
 from derivlab._primitives import PRIMITIVES
 
 RNG_SEED = 20
@@ -407,8 +407,6 @@ def test_an_escaped_output_names_the_users_call_not_a_projection() -> None:
 
 def test_rows_used_and_tape_hold_one_joint_node() -> None:
     trace = ReverseTrace()
-    from derivlab._core import ReverseBox
-
     box = ReverseBox(_a(3, 3), trace)
     np.linalg.svd(box)
     joints = [node for node in trace.tape if isinstance(node.prim, MultiPrimitive)]
@@ -479,6 +477,20 @@ def test_checkpoint_and_custom_vjp_around_a_decomposition() -> None:
     values.defvjp(fwd, bwd)
     expected = dl.grad(lambda b: np.sum(np.linalg.eigh(_sym_input(b))[0] ** 2))(b)
     assert_close(dl.grad(lambda b: np.sum(values(b) ** 2))(b), expected)
+
+    @dl.custom_jvp
+    def largest(b: Any) -> Any:
+        return np.linalg.eigh(_sym_input(b))[0][-1]
+
+    def rule(p: tuple, t: tuple) -> tuple:
+        w, v = np.linalg.eigh(_sym_input(p[0]))
+        top = v[:, -1]
+        return w[-1], top @ (t[0] + t[0].T) @ top  # dλ = vᵀ dA v
+
+    largest.defjvp(rule)
+    expected = dl.grad(lambda b: np.linalg.eigh(_sym_input(b))[0][-1])(b)
+    assert_close(dl.grad(largest)(b), expected)  # reverse mode transposes the rule
+    assert_close(dl.jvp(largest, (b,), (np.ones_like(b),))[1], np.sum(expected))
 
 
 def test_symbolic_slogdet() -> None:
