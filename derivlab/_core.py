@@ -430,7 +430,8 @@ def count_call() -> None:
 def _tape_bytes(trace: ReverseTrace) -> int:
     """Bytes of the intermediates ``trace`` keeps for its sweep (every recorded output)."""
     held = {id(v): v for v in (strip(node.value) for node in trace.tape if node.prim)}
-    return sum(np.asarray(v).nbytes for v in held.values())
+    # a multi-output row's joint node holds a tuple; its output nodes hold the same arrays
+    return sum(np.asarray(v).nbytes for v in held.values() if type(v) is not tuple)
 
 
 # ---- reverse sweep ----
@@ -543,6 +544,154 @@ def basic_index(index: Any) -> bool:
     """Whether ``x[index]`` uses only slices, integers, None and Ellipsis (no entry twice)."""
     parts = index if isinstance(index, tuple) else (index,)
     return all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts)
+
+
+# ---- primitives with several outputs (eigh, svd, qr, slogdet) ----
+# One application of such a row computes every output at once. bind_multi hands it to the
+# innermost trace like bind does. Reverse mode records it as ONE joint node (its value is the
+# tuple) plus one small projection node per output, whose cotangent becomes slot j of a
+# MultiCotangent; the sweep adds those with `+` like any cotangent, so the joint node's rule
+# gets every output's cotangent in one call. The sweep itself needs no branch for this.
+
+
+class MultiPrimitive(Primitive):
+    """A row whose impl returns a tuple of ``len(outputs)`` arrays (one decomposition).
+
+    Rules, written with NumPy calls like every row's:
+
+    * ``jvp(tangents, ans, *primals, **params)`` -> a tuple with one tangent per output
+      (``ans`` is the tuple of outputs; ``None`` for an output with a zero tangent);
+    * ``vjp_multi(cts, ans, *primals, **params)`` -> every operand's cotangent (a list), given
+      a tuple ``cts`` of output cotangents in which an output not used downstream is ``None``.
+    """
+
+    __slots__ = ("outputs", "projections")
+
+    def __init__(
+        self,
+        name: str,
+        impl: Callable[..., Any],
+        jvp: Callable[..., Any],
+        vjp_multi: Callable[..., Any],
+        *,
+        outputs: Sequence[str],
+        **kw: Any,
+    ) -> None:
+        k = len(outputs)
+
+        def vjp_all(g: MultiCotangent, ans: Any, *primals: Any, **params: Any) -> Any:
+            return vjp_multi(g.as_tuple(k), ans, *primals, **params)
+
+        super().__init__(name, impl, jvp, _no_single_vjp, vjp_all=vjp_all, **kw)
+        self.outputs = tuple(outputs)
+        # the projection "output j of this application": named like the row itself, so an
+        # error about a box it made (an escaped value) names np.linalg.eigh, the user's call
+        self.projections = tuple(Primitive(name, _no_impl, _no_impl, _projection_vjp(j))
+                                 for j in range(k))  # fmt: skip
+
+
+def _no_single_vjp(*_: Any, **__: Any) -> Any:
+    raise NotImplementedError("derivlab internal: a multi-output row is pulled back by vjp_all")
+
+
+def _no_impl(*_: Any, **__: Any) -> Any:
+    raise NotImplementedError("derivlab internal: a projection node is never applied")
+
+
+class MultiCotangent:
+    """Cotangents of some outputs of one multi-output application, by output index."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: dict[int, Any]) -> None:
+        self.parts = parts
+
+    def __add__(self, other: Any) -> MultiCotangent:
+        if type(other) is not MultiCotangent:
+            return NotImplemented
+        parts = dict(self.parts)
+        for j, g in other.parts.items():
+            parts[j] = parts[j] + g if j in parts else g
+        return MultiCotangent(parts)
+
+    def as_tuple(self, k: int) -> tuple[Any, ...]:
+        return tuple(self.parts.get(j) for j in range(k))
+
+
+def _projection_vjp(j: int) -> Callable[..., Any]:
+    def vjp(i: int, g: Any, ans: Any) -> MultiCotangent:
+        return MultiCotangent({j: g})
+
+    return vjp
+
+
+def bind_multi(prim: MultiPrimitive, operands: Sequence[Any], params: dict) -> tuple[Any, ...]:
+    """Apply a multi-output row once; returns one value (a box, or an array) per output."""
+    top = None
+    level = 0
+    for x in operands:
+        if isinstance(x, Box):
+            t = x._trace
+            if t.ended:
+                raise _escaped(x, prim)
+            if t.level > level:
+                top = t
+                level = t.level
+    if top is None:
+        return tuple(prim.impl(*operands, **params))
+    if type(top) is ReverseTrace:
+        return _reverse_multi(top, prim, operands, params)
+    if type(top) is ForwardTrace:
+        return _forward_multi(top, prim, operands, params)
+    process = getattr(top, "process_multi", None)
+    if process is None:
+        raise NotImplementedError(
+            f"derivlab: np.{prim.name} returns several arrays, which {type(top).__name__} "
+            "does not support; use it under grad, jvp, hessian or dl.cost."
+        )
+    return process(prim, operands, params)
+
+
+def _forward_multi(trace: ForwardTrace, prim: MultiPrimitive, operands: Sequence[Any],
+                   params: dict) -> tuple[Any, ...]:  # fmt: skip
+    primals = []
+    tangents = []
+    for x in operands:
+        if type(x) is ForwardBox and x._trace is trace:
+            primals.append(x.value)
+            tangents.append(x.tangent)
+        else:
+            primals.append(x)
+            tangents.append(None)
+    ans = bind_multi(prim, primals, params)
+    ts = prim.jvp(tangents, ans, *primals, **params)
+    return tuple(
+        ForwardBox(a, lift(np.zeros(np.shape(strip(a)), np.result_type(strip(a))))
+                   if t is None else t, trace)
+        for a, t in zip(ans, ts)
+    )  # fmt: skip
+
+
+def _reverse_multi(trace: ReverseTrace, prim: MultiPrimitive, operands: Sequence[Any],
+                   params: dict) -> tuple[Any, ...]:  # fmt: skip
+    primals = []
+    parents = []
+    for i, x in enumerate(operands):
+        if type(x) is ReverseBox and x._trace is trace:
+            primals.append(x.value)
+            parents.append((x, i))
+        else:
+            primals.append(trace.keep(x) if type(x) is np.ndarray else x)
+    params = {k: trace.keep(v) for k, v in params.items()}
+    ans = bind_multi(prim, primals, params)
+    joint = ReverseBox(ans, trace, prim, primals, params, parents)
+    trace.tape.append(joint)
+    outs = []
+    for a, proj in zip(ans, prim.projections):
+        box = ReverseBox(a, trace, proj, (), {}, ((joint, 0),))
+        trace.tape.append(box)  # after the joint node: the sweep reaches it first
+        outs.append(box)
+    return tuple(outs)
 
 
 # ---- error messages that point at the user's line ----

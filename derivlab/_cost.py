@@ -20,6 +20,10 @@ The flop model (one "flop" is one floating-point add or multiply):
   a matrix product);
 * ``inv`` costs ``2n³``, ``det`` and ``slogdet`` ``(2/3)n³`` (an LU factorisation), and
   ``solve`` ``(2/3)n³ + 2n²k`` for k right-hand sides, per matrix of the batch;
+* a decomposition is one application however many arrays it returns (``w, V = eigh(A)``
+  counts once), at Golub and Van Loan's counts per m×n matrix (m ≥ n): ``eigh`` ``9n³``,
+  ``eigvalsh`` ``(4/3)n³``, ``svd`` ``14mn² + 8n³``, ``svdvals`` ``4mn² − (4/3)n³``, ``qr``
+  ``4mn² − (4/3)n³``;
 * an FFT over N points costs ``5 N log₂ N`` per transform (the usual radix-2 count), a real
   one (``rfftn``, ``irfftn``) half of that; the real and imaginary parts of a complex
   transform are two rows, and each counts a whole transform (derivlab computes it twice);
@@ -98,7 +102,30 @@ def flops(name: str, operands: list[Any], ans: Any, params: dict) -> int:
         return batch * ((2 * n**3) // 3 + 2 * n * n * rhs)
     if name.startswith("fft."):
         return _fft_flops(name, operands, ans, params)
+    if name in _DECOMPOSITIONS:
+        return _decomposition_flops(name, operands[0])
     return _size(ans)  # elementwise: one per output element
+
+
+# Golub & Van Loan's operation counts, per m×n matrix of the batch (m ≥ n; a wide matrix
+# counts as its transpose): each row is ONE decomposition, whatever it returns
+_DECOMPOSITIONS = {"linalg.eigh", "linalg.eigvalsh", "linalg.svd", "linalg.svdvals", "linalg.qr"}
+
+
+def _decomposition_flops(name: str, a: Any) -> int:
+    shape = np.shape(strip(a))
+    batch, m, n = math.prod(shape[:-2]), max(shape[-2:]), min(shape[-2:])
+    if name == "linalg.eigh":  # symmetric QR algorithm, eigenvalues and eigenvectors
+        per = 9 * n**3
+    elif name == "linalg.eigvalsh":  # eigenvalues only
+        per = (4 * n**3) // 3
+    elif name == "linalg.svd":  # Golub–Reinsch, thin U, S and V
+        per = 14 * m * n * n + 8 * n**3
+    elif name == "linalg.svdvals":  # singular values only
+        per = 4 * m * n * n - (4 * n**3) // 3
+    else:  # linalg.qr: Householder R, 2n²(m - n/3), and as much again to form the thin Q
+        per = 4 * n * n * m - (4 * n**3) // 3
+    return batch * per
 
 
 def _fft_flops(name: str, operands: list[Any], ans: Any, params: dict) -> int:
@@ -129,6 +156,12 @@ class CountTrace(Trace):
         ans = bind(prim, primals, params)  # an enclosing trace, else the impl
         self.cost._add(prim.name, flops(prim.name, primals, ans, params))
         return CountBox(ans, self)
+
+    def process_multi(self, prim: Primitive, operands: Any, params: dict) -> tuple[Any, ...]:
+        primals = [x.value if type(x) is CountBox and x._trace is self else x for x in operands]
+        ans = _core.bind_multi(prim, primals, params)  # one application, whatever it returns
+        self.cost._add(prim.name, flops(prim.name, primals, ans, params))
+        return tuple(CountBox(a, self) for a in ans)
 
     def lift(self, x: Any) -> Any:
         return CountBox(x, self)
@@ -279,7 +312,9 @@ def cost(f: Callable, *args: Any, **kwargs: Any) -> Cost:
     costs one per output element; a reduction one per input element; ``a @ b`` with ``a`` of
     shape ``(…, m, k)`` and ``b`` of shape ``(…, k, n)`` costs ``2·m·k·n`` per matrix of the
     batch, and ``einsum`` with p operands p per combination of its index values; ``inv``
-    ``2n³``, ``det``/``slogdet`` ``(2/3)n³`` and ``solve`` ``(2/3)n³ + 2n²k``; moving data
+    ``2n³``, ``det``/``slogdet`` ``(2/3)n³`` and ``solve`` ``(2/3)n³ + 2n²k``; a
+    decomposition (``eigh``, ``svd``, ``qr``) is one application whatever it returns, at
+    Golub and Van Loan's count (``eigh`` ``9n³``); moving data
     (reshape, transpose, indexing, concatenate) costs nothing, and the adjoint of indexing one
     add per element it scatters.
 

@@ -61,6 +61,7 @@ _CHOICES: dict[str, Callable[[list, Any, dict], Any]] = {
     "amax": _winners(np.max),
     "amin": _winners(np.min),
     "where": lambda p, ans, params: params["cond"],
+    "linalg.slogdet": lambda p, ans, params: ans[0],  # the sign of det A: a jump where it flips
     "remainder": _quotient(np.floor),
     "fmod": _quotient(np.trunc),
 }
@@ -77,6 +78,7 @@ _OTHER_NAMES = {
     "less": "np.less (<)", "less_equal": "np.less_equal (<=)", "equal": "np.equal (==)",
     "not_equal": "np.not_equal (!=)", "bool": "an if on a traced value",
     "floor_divide": "np.floor_divide (//)", "round": "np.round",
+    "linalg.slogdet": "np.linalg.slogdet (the sign of det)",
 }  # fmt: skip
 
 
@@ -125,6 +127,14 @@ class ObserveTrace(Trace):
         if choice is not None:
             self.decided(prim.name, choice(primals, ans, params))
         return ObserveBox(ans, self)
+
+    def process_multi(self, prim: Primitive, operands: Any, params: dict) -> tuple[Any, ...]:
+        primals = [x.value if type(x) is ObserveBox and x._trace is self else x for x in operands]
+        ans = tuple(prim.impl(*primals, **params))
+        choice = _CHOICES.get(prim.name)
+        if choice is not None:
+            self.decided(prim.name, choice(primals, ans, params))
+        return tuple(ObserveBox(a, self) for a in ans)
 
     def decided(self, name: str, choice: Any) -> None:
         self.log.append((name, _digest(choice)))

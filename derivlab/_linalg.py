@@ -1,10 +1,13 @@
 """Matrix decompositions and norms: rows for eigh, svd, qr, cholesky and pinv, and composites.
 
-NumPy returns several arrays from one decomposition (``w, V = eigh(A)``); the table has one row
-per output (``linalg.eigh.eigenvalues``, ``linalg.eigh.eigenvectors``), each with its own rule, and
-the composite ``np.linalg.eigh`` binds them. (Each row runs the decomposition itself, so a
-function that uses both outputs decomposes twice; the rules decompose again. The cost model
-should count each row as one decomposition, O(n³), not as an elementwise op.)
+NumPy returns several arrays from one decomposition (``w, V = eigh(A)``); the table has ONE
+row per decomposition (``linalg.eigh``, ``linalg.svd``, ``linalg.qr``, and ``linalg.slogdet`` in
+:mod:`derivlab._primitives`), a :class:`~derivlab._core.MultiPrimitive` whose impl returns the
+tuple, whose JVP returns a tuple of tangents and whose VJP takes the tuple of output cotangents
+(``None`` for an output not used downstream) and returns A's. ``np.linalg.eigh`` binds it once
+per trace level, and the rules reuse the outputs instead of decomposing again. The values-only
+functions (``eigvalsh``, ``svdvals``, ``svd(compute_uv=False)``) keep rows of their own: the
+decomposition is cheaper, and their derivative exists where the vectors' does not.
 
 Conventions, the same as PyTorch's:
 
@@ -25,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from derivlab._core import Primitive, bind, strip
+from derivlab._core import MultiPrimitive, Primitive, bind, bind_multi, strip
 from derivlab._numpy import implements
 from derivlab._primitives import _float_dtype, _register, _shape, sqrt0
 
@@ -49,7 +52,7 @@ def _tril_strict(m: Any) -> Any:
     return m * np.tril(np.ones((k, k), _float_dtype(m)), -1)  # the constant in m's dtype
 
 
-def _gap_inverse(w: Any, what: str) -> Any:
+def _gap_inverse(w: Any, what: str, hint: str = "") -> Any:
     """F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it; an error where two w are equal."""
     k = _shape(w)[-1]
     eye = np.eye(k, dtype=bool)
@@ -58,7 +61,7 @@ def _gap_inverse(w: Any, what: str) -> Any:
         raise ValueError(
             f"derivlab: the derivative of the {what} does not exist here: two of them are equal, "
             "so the vectors are not unique (F_ij = 1/(λ_j - λ_i) is infinite). Differentiate a "
-            "function of the values only, or perturb the input so they are distinct."
+            f"function of the values only, or perturb the input so they are distinct.{hint}"
         )
     return np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, gap))
 
@@ -70,136 +73,150 @@ def _solve_right(a: Any, r: Any) -> Any:
 
 # ---- eigh: eigenvalues and eigenvectors of a symmetric matrix ----
 
-
-def _eigh_w_impl(a: Any, *, UPLO: str) -> Any:
-    return np.linalg.eigh(a, UPLO=UPLO)[0]
-
-
-def _eigh_v_impl(a: Any, *, UPLO: str) -> Any:
-    return np.linalg.eigh(a, UPLO=UPLO)[1]
+_EIGH_GAPS = "eigenvectors (np.linalg.eigh) where two eigenvalues"
+# forward mode pushes a tangent to every output, used or not: say how to ask for the values only
+_FORWARD_HINT = (" Forward mode (jvp, jacfwd, hessian) computes the tangent of every output of "
+                 "the decomposition; for the values alone call np.linalg.%s.")  # fmt: skip
 
 
-def _eigh_w_jvp(tangents: list, ans: Any, a: Any, *, UPLO: str) -> Any:
+def _eigh_impl(a: Any, *, UPLO: str) -> tuple[Any, Any]:
+    w, v = np.linalg.eigh(a, UPLO=UPLO)
+    return w, v
+
+
+def _eigh_jvp(tangents: list, ans: tuple, a: Any, *, UPLO: str) -> tuple[Any, Any]:
+    w, v = ans
+    p = _mT(v) @ _sym(tangents[0]) @ v  # Vᵀ dA V, shared by both outputs
+    dw = _diag(p)  # dλ_j = v_jᵀ dA v_j
+    return dw, v @ (_gap_inverse(w, _EIGH_GAPS, _FORWARD_HINT % "eigvalsh") * p)  # V (F ∘ P)
+
+
+def _eigh_vjp(cts: tuple, ans: tuple, a: Any, *, UPLO: str) -> list[Any]:
+    gw, gv = cts
+    w, v = ans
+    inner = None  # Ā = V (diag(λ̄) + F ∘ skew(VᵀV̄)) Vᵀ, the terms of the outputs used
+    if gv is not None:
+        x = _mT(v) @ gv
+        inner = _gap_inverse(w, _EIGH_GAPS) * (0.5 * (x - _mT(x)))
+    if gw is not None:
+        diag = np.eye(_shape(w)[-1], dtype=_float_dtype(w)) * np.expand_dims(gw, -2)
+        inner = diag if inner is None else inner + diag
+    return [v @ inner @ _mT(v)]
+
+
+# cost: one symmetric eigendecomposition, O(n³) per matrix, for both outputs
+EIGH = _register(MultiPrimitive("linalg.eigh", _eigh_impl, _eigh_jvp, _eigh_vjp,
+                                outputs=("eigenvalues", "eigenvectors"), torch="linalg.eigh",
+                                nin=1))  # fmt: skip
+
+
+def _eigvalsh_impl(a: Any, *, UPLO: str) -> Any:
+    return np.linalg.eigvalsh(a, UPLO=UPLO)
+
+
+def _eigvalsh_jvp(tangents: list, ans: Any, a: Any, *, UPLO: str) -> Any:
     v = np.linalg.eigh(a, UPLO=UPLO)[1]
     return np.sum(v * (_sym(tangents[0]) @ v), axis=-2)  # dλ_j = v_jᵀ dA v_j
 
 
-def _eigh_w_vjp(i: int, g: Any, ans: Any, a: Any, *, UPLO: str) -> Any:
+def _eigvalsh_vjp(i: int, g: Any, ans: Any, a: Any, *, UPLO: str) -> Any:
     v = np.linalg.eigh(a, UPLO=UPLO)[1]
     return (v * np.expand_dims(g, -2)) @ _mT(v)  # Ā = V diag(λ̄) Vᵀ
 
 
-def _eigh_v_jvp(tangents: list, ans: Any, a: Any, *, UPLO: str) -> Any:
-    w = np.linalg.eigh(a, UPLO=UPLO)[0]
-    f = _gap_inverse(w, "eigenvectors (np.linalg.eigh) where two eigenvalues")
-    return ans @ (f * (_mT(ans) @ _sym(tangents[0]) @ ans))  # dV = V (F ∘ Vᵀ dA V)
-
-
-def _eigh_v_vjp(i: int, g: Any, ans: Any, a: Any, *, UPLO: str) -> Any:
-    w = np.linalg.eigh(a, UPLO=UPLO)[0]
-    f = _gap_inverse(w, "eigenvectors (np.linalg.eigh) where two eigenvalues")
-    x = _mT(ans) @ g
-    return ans @ (f * (0.5 * (x - _mT(x)))) @ _mT(ans)  # Ā = V (F ∘ skew(VᵀV̄)) Vᵀ
-
-
-# cost: each is one symmetric eigendecomposition, O(n³) per matrix
-EIGH_W = _register(Primitive("linalg.eigh.eigenvalues", _eigh_w_impl, _eigh_w_jvp, _eigh_w_vjp,
-                             torch="linalg.eigh", nin=1))  # fmt: skip
-EIGH_V = _register(Primitive("linalg.eigh.eigenvectors", _eigh_v_impl, _eigh_v_jvp, _eigh_v_vjp,
-                             torch="linalg.eigh", nin=1))  # fmt: skip
+# the eigenvalues alone: a cheaper decomposition with no vectors, and a rule that needs no
+# distinct eigenvalues; its rules decompose once more for the vectors (np.linalg.eigh)
+EIGVALSH = _register(Primitive("linalg.eigvalsh", _eigvalsh_impl, _eigvalsh_jvp, _eigvalsh_vjp,
+                               torch="linalg.eigvalsh", nin=1))  # fmt: skip
 
 _EighResult = type(np.linalg.eigh(np.eye(1)))
 
 
 @implements(np.linalg.eigh)
 def _np_eigh(a, UPLO="L"):
-    params = {"UPLO": UPLO}
-    return _EighResult(bind(EIGH_W, (a,), params), bind(EIGH_V, (a,), params))
+    return _EighResult(*bind_multi(EIGH, (a,), {"UPLO": UPLO}))
 
 
 @implements(np.linalg.eigvalsh)
 def _np_eigvalsh(a, UPLO="L"):
-    return bind(EIGH_W, (a,), {"UPLO": UPLO})
+    return bind(EIGVALSH, (a,), {"UPLO": UPLO})
 
 
 # ---- svd: A = U diag(s) Vh (reduced) ----
 
 
-def _svd_parts(a: Any) -> tuple[Any, Any, Any]:
+def _svd_impl(a: Any) -> tuple[Any, Any, Any]:
     u, s, vh = np.linalg.svd(a, full_matrices=False)
     return u, s, vh
-
-
-def _svd_s_impl(a: Any) -> Any:
-    return np.linalg.svd(a, compute_uv=False)
-
-
-def _svd_u_impl(a: Any) -> Any:
-    return np.linalg.svd(a, full_matrices=False)[0]
-
-
-def _svd_vh_impl(a: Any) -> Any:
-    return np.linalg.svd(a, full_matrices=False)[2]
-
-
-def _svd_s_jvp(tangents: list, ans: Any, a: Any) -> Any:
-    u, _, vh = _svd_parts(a)
-    return np.sum(u * (tangents[0] @ _mT(vh)), axis=-2)  # ds_j = u_jᵀ dA v_j
-
-
-def _svd_s_vjp(i: int, g: Any, ans: Any, a: Any) -> Any:
-    u, _, vh = _svd_parts(a)
-    return (u * np.expand_dims(g, -2)) @ vh  # Ā = U diag(s̄) Vh
 
 
 def _svd_f(s: Any) -> Any:
     return _gap_inverse(s * s, "singular vectors (np.linalg.svd) where two singular values")
 
 
-def _svd_u_jvp(tangents: list, ans: Any, a: Any) -> Any:
-    u, s, vh = _svd_parts(a)
-    v = _mT(vh)
-    da_v = tangents[0] @ v
-    dp = _mT(u) @ da_v  # dP = Uᵀ dA V
-    omega = _svd_f(s) * (dp * np.expand_dims(s, -2) + np.expand_dims(s, -1) * _mT(dp))
-    # dU = U Ω + (I - U Uᵀ) dA V S⁻¹ (the second term lives outside U's columns, m > n)
-    return u @ omega + (da_v - u @ dp) / np.expand_dims(s, -2)
+def _svd_jvp(tangents: list, ans: tuple, a: Any) -> tuple[Any, Any, Any]:
+    u, s, vh = ans
+    v, da = _mT(vh), tangents[0]
+    da_v = da @ v
+    da_t_u = _mT(da) @ u
+    dp = _mT(u) @ da_v  # dP = Uᵀ dA V, shared by the three outputs
+    f = _gap_inverse(s * s, "singular vectors (np.linalg.svd) where two singular values",
+                     _FORWARD_HINT % "svdvals")  # fmt: skip
+    row, col = np.expand_dims(s, -2), np.expand_dims(s, -1)  # S on the right, on the left
+    # dU = U Ω_U + (I - U Uᵀ) dA V S⁻¹ (the second term lives outside U's columns, m > n)
+    du = u @ (f * (dp * row + col * _mT(dp))) + (da_v - u @ dp) / row
+    dv = v @ (f * (col * dp + _mT(dp) * row)) + (da_t_u - v @ _mT(dp)) / row
+    return du, _diag(dp), _mT(dv)  # ds_j = u_jᵀ dA v_j
 
 
-def _svd_u_vjp(i: int, g: Any, ans: Any, a: Any) -> Any:
-    u, s, vh = _svd_parts(a)
-    x = _mT(u) @ g
-    inner = (_svd_f(s) * (x - _mT(x))) * np.expand_dims(s, -2)  # (F ∘ (UᵀŪ - ŪᵀU)) S
-    outer = (g - u @ x) / np.expand_dims(s, -2)  # (I - UUᵀ) Ū S⁻¹
-    return (u @ inner + outer) @ vh
+def _svd_vjp(cts: tuple, ans: tuple, a: Any) -> list[Any]:
+    gu, gs, gvh = cts
+    u, s, vh = ans
+    row, col = np.expand_dims(s, -2), np.expand_dims(s, -1)
+    f = _svd_f(s) if gu is not None or gvh is not None else None
+    inner = None  # Ā = U (diag(s̄) + inner terms) Vh + the terms outside U's and V's columns
+    outer = None
+    if gs is not None:
+        inner = np.eye(_shape(s)[-1], dtype=_float_dtype(s)) * np.expand_dims(gs, -2)
+    if gu is not None:
+        x = _mT(u) @ gu
+        term = (f * (x - _mT(x))) * row  # (F ∘ (UᵀŪ - ŪᵀU)) S
+        inner = term if inner is None else inner + term
+        outer = ((gu - u @ x) / row) @ vh  # (I - UUᵀ) Ū S⁻¹ Vh
+    if gvh is not None:
+        v, gv = _mT(vh), _mT(gvh)
+        x = vh @ gv
+        term = col * (f * (x - _mT(x)))  # S (F ∘ (VᵀV̄ - V̄ᵀV))
+        inner = term if inner is None else inner + term
+        side = u @ (_mT(gv - v @ x) / col)  # U S⁻¹ V̄ᵀ (I - VVᵀ)
+        outer = side if outer is None else outer + side
+    out = u @ inner @ vh
+    return [out if outer is None else out + outer]
 
 
-def _svd_vh_jvp(tangents: list, ans: Any, a: Any) -> Any:
-    u, s, vh = _svd_parts(a)
-    v = _mT(vh)
-    da_t_u = _mT(tangents[0]) @ u
-    dp = _mT(da_t_u) @ v  # dP = Uᵀ dA V
-    omega = _svd_f(s) * (np.expand_dims(s, -1) * dp + _mT(dp) * np.expand_dims(s, -2))
-    dv = v @ omega + (da_t_u - v @ _mT(dp)) / np.expand_dims(s, -2)
-    return _mT(dv)
+# cost: one SVD, O(m n min(m, n)) per matrix, for the three outputs
+SVD = _register(MultiPrimitive("linalg.svd", _svd_impl, _svd_jvp, _svd_vjp,
+                               outputs=("U", "S", "Vh"), torch="linalg.svd", nin=1))  # fmt: skip
 
 
-def _svd_vh_vjp(i: int, g: Any, ans: Any, a: Any) -> Any:
-    u, s, vh = _svd_parts(a)
-    v, gv = _mT(vh), _mT(g)
-    x = vh @ gv
-    inner = np.expand_dims(s, -1) * (_svd_f(s) * (x - _mT(x)))  # S (F ∘ (VᵀV̄ - V̄ᵀV))
-    outer = _mT(gv - v @ x) / np.expand_dims(s, -1)  # S⁻¹ V̄ᵀ (I - VVᵀ)
-    return u @ (inner @ vh + outer)
+def _svdvals_impl(a: Any) -> Any:
+    return np.linalg.svd(a, compute_uv=False)
 
 
-# cost: each is one SVD, O(m n min(m, n)) per matrix
-SVD_S = _register(Primitive("linalg.svd.S", _svd_s_impl, _svd_s_jvp, _svd_s_vjp,
-                            torch="linalg.svdvals", nin=1))  # fmt: skip
-SVD_U = _register(Primitive("linalg.svd.U", _svd_u_impl, _svd_u_jvp, _svd_u_vjp,
-                            torch="linalg.svd", nin=1))  # fmt: skip
-SVD_VH = _register(Primitive("linalg.svd.Vh", _svd_vh_impl, _svd_vh_jvp, _svd_vh_vjp,
-                             torch="linalg.svd", nin=1))  # fmt: skip
+def _svdvals_jvp(tangents: list, ans: Any, a: Any) -> Any:
+    u, _, vh = _svd_impl(a)
+    return np.sum(u * (tangents[0] @ _mT(vh)), axis=-2)  # ds_j = u_jᵀ dA v_j
+
+
+def _svdvals_vjp(i: int, g: Any, ans: Any, a: Any) -> Any:
+    u, _, vh = _svd_impl(a)
+    return (u * np.expand_dims(g, -2)) @ vh  # Ā = U diag(s̄) Vh
+
+
+# the singular values alone (svd(compute_uv=False), svdvals, the nuclear and 2-norms): a
+# cheaper decomposition, and a rule that needs no distinct values; the rules decompose again
+SVDVALS = _register(Primitive("linalg.svdvals", _svdvals_impl, _svdvals_jvp, _svdvals_vjp,
+                              torch="linalg.svdvals", nin=1))  # fmt: skip
 
 _SVDResult = type(np.linalg.svd(np.eye(1)))
 
@@ -207,7 +224,7 @@ _SVDResult = type(np.linalg.svd(np.eye(1)))
 @implements(np.linalg.svd)
 def _np_svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     if not compute_uv:
-        return bind(SVD_S, (a,), {})
+        return bind(SVDVALS, (a,), {})
     m, n = np.shape(a)[-2:]
     if full_matrices and m != n:
         raise NotImplementedError(
@@ -215,66 +232,49 @@ def _np_svd(a, full_matrices=True, compute_uv=True, hermitian=False):
             "extra columns are not unique and have no derivative; call "
             "np.linalg.svd(a, full_matrices=False)."
         )
-    return _SVDResult(bind(SVD_U, (a,), {}), bind(SVD_S, (a,), {}), bind(SVD_VH, (a,), {}))
+    return _SVDResult(*bind_multi(SVD, (a,), {}))
 
 
 @implements(np.linalg.svdvals)
 def _np_svdvals(x):
-    return bind(SVD_S, (x,), {})
+    return bind(SVDVALS, (x,), {})
 
 
 # ---- qr: A = Q R, reduced, m ≥ n ----
 
 
-def _qr_q_impl(a: Any) -> Any:
-    return np.linalg.qr(a)[0]
-
-
-def _qr_r_impl(a: Any) -> Any:
-    return np.linalg.qr(a)[1]
-
-
-def _qr_dot(a: Any, da: Any) -> tuple[Any, Any, Any, Any, Any]:
+def _qr_impl(a: Any) -> tuple[Any, Any]:
     q, r = np.linalg.qr(a)
-    x = _solve_right(da, r)  # X = dA R⁻¹
+    return q, r
+
+
+def _qr_jvp(tangents: list, ans: tuple, a: Any) -> tuple[Any, Any]:
+    q, r = ans
+    x = _solve_right(tangents[0], r)  # X = dA R⁻¹
     c = _mT(q) @ x
     low = _tril_strict(c)
     omega = low - _mT(low)  # QᵀdQ: skew-symmetric
-    return q, r, x, c, omega
+    # dQ = QΩ + (I - QQᵀ) dA R⁻¹,  dR = (QᵀdA R⁻¹ - Ω) R
+    return q @ omega + x - q @ c, (c - omega) @ r
 
 
-def _qr_q_jvp(tangents: list, ans: Any, a: Any) -> Any:
-    q, r, x, c, omega = _qr_dot(a, tangents[0])
-    return q @ omega + x - q @ c  # dQ = QΩ + (I - QQᵀ) dA R⁻¹
-
-
-def _qr_r_jvp(tangents: list, ans: Any, a: Any) -> Any:
-    q, r, x, c, omega = _qr_dot(a, tangents[0])
-    return (c - omega) @ r  # dR = (QᵀdA R⁻¹ - Ω) R
-
-
-def _qr_pullback(q: Any, r: Any, m: Any, gq: Any) -> Any:
-    # Ā = (Q̄ + Q N) R⁻ᵀ with N = tril(M - Mᵀ, -1) - M (the transpose of the JVP above)
+def _qr_vjp(cts: tuple, ans: tuple, a: Any) -> list[Any]:
+    gq, gr = cts
+    q, r = ans
+    # Ā = (Q̄ + Q N) R⁻ᵀ with N = tril(M - Mᵀ, -1) - M, M = QᵀQ̄ - R̄Rᵀ (the JVP transposed)
+    m = None
+    if gq is not None:
+        m = _mT(q) @ gq
+    if gr is not None:
+        m = -(gr @ _mT(r)) if m is None else m - gr @ _mT(r)
     n = _tril_strict(m - _mT(m)) - m
     xbar = q @ n if gq is None else gq + q @ n
-    return _mT(np.linalg.solve(r, _mT(xbar)))
+    return [_mT(np.linalg.solve(r, _mT(xbar)))]
 
 
-def _qr_q_vjp(i: int, g: Any, ans: Any, a: Any) -> Any:
-    q, r = np.linalg.qr(a)
-    return _qr_pullback(q, r, _mT(q) @ g, g)
-
-
-def _qr_r_vjp(i: int, g: Any, ans: Any, a: Any) -> Any:
-    q, r = np.linalg.qr(a)
-    return _qr_pullback(q, r, -(g @ _mT(r)), None)
-
-
-# cost: each is one QR factorisation, O(m n²) per matrix
-QR_Q = _register(Primitive("linalg.qr.Q", _qr_q_impl, _qr_q_jvp, _qr_q_vjp, torch="linalg.qr",
-                           nin=1))  # fmt: skip
-QR_R = _register(Primitive("linalg.qr.R", _qr_r_impl, _qr_r_jvp, _qr_r_vjp, torch="linalg.qr",
-                           nin=1))  # fmt: skip
+# cost: one QR factorisation, O(m n²) per matrix, for both outputs
+QR = _register(MultiPrimitive("linalg.qr", _qr_impl, _qr_jvp, _qr_vjp, outputs=("Q", "R"),
+                              torch="linalg.qr", nin=1))  # fmt: skip
 
 _QRResult = type(np.linalg.qr(np.eye(1)))
 
@@ -288,9 +288,8 @@ def _np_qr(a, mode="reduced"):
             "implemented for the reduced QR of a tall or square matrix (m >= n) only; call "
             "np.linalg.qr(a) on such a matrix (for a wide one, use the QR of a.T)."
         )
-    if mode == "r":
-        return bind(QR_R, (a,), {})
-    return _QRResult(bind(QR_Q, (a,), {}), bind(QR_R, (a,), {}))
+    q, r = bind_multi(QR, (a,), {})
+    return r if mode == "r" else _QRResult(q, r)
 
 
 # ---- cholesky: A = L Lᵀ ----

@@ -19,6 +19,7 @@ from derivlab._core import (
     Primitive,
     _where,
     bind,
+    bind_multi,
     decided,
     install_numpy_layer,
     note,
@@ -38,11 +39,11 @@ from derivlab._primitives import (
     EINSUM,
     GETITEM,
     INV,
-    LOGABSDET,
     PAD,
     PRIMITIVES,
     PROD,
     RESHAPE,
+    SLOGDET,
     SOLVE,
     STACK,
     SUM,
@@ -587,8 +588,8 @@ _SlogdetResult = type(np.linalg.slogdet(np.eye(1)))
 
 @implements(np.linalg.slogdet)
 def _np_slogdet(a):
-    sign = np.linalg.slogdet(strip(a))[0]  # piecewise constant: no derivative
-    return _SlogdetResult(sign, bind(LOGABSDET, (a,), {}))
+    sign, logabsdet = bind_multi(SLOGDET, (a,), {})  # one factorisation for both
+    return _SlogdetResult(strip(sign), logabsdet)  # the sign: piecewise constant, no derivative
 
 
 # ---- dispatch (called by Box.__array_ufunc__ / __array_function__) ----

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from derivlab._core import Box, Primitive, basic_index, bind, strip
+from derivlab._core import Box, MultiPrimitive, Primitive, basic_index, bind, strip
 
 # ---- the registry ----
 
@@ -886,19 +886,28 @@ def _det_vjp(i: int, g: Any, ans: Any, a: Any) -> Any:
 DET = _register(Primitive("linalg.det", np.linalg.det, _det_jvp, _det_vjp, torch="linalg.det"))
 
 
-def _logabsdet_impl(a: Any) -> Any:
-    return np.linalg.slogdet(a)[1]
+def _slogdet_impl(a: Any) -> tuple[Any, Any]:
+    sign, logabsdet = np.linalg.slogdet(a)
+    return sign, logabsdet
 
 
-LOGABSDET = _register(
-    Primitive(
-        "linalg.slogdet",
-        _logabsdet_impl,
-        lambda tangents, ans, a: _trace_last2(np.linalg.solve(a, tangents[0])),  # tr(A⁻¹ dA)
-        lambda i, g, ans, a: np.expand_dims(np.expand_dims(g, -1), -1) * _mT(np.linalg.inv(a)),
-        torch="linalg.slogdet",
-    )
-)
+def _slogdet_jvp(tangents: list, ans: tuple, a: Any) -> tuple[Any, Any]:
+    # the sign is piecewise constant (tangent 0); d log|det A| = tr(A⁻¹ dA)
+    return None, _trace_last2(np.linalg.solve(a, tangents[0]))
+
+
+def _slogdet_vjp(cts: tuple, ans: tuple, a: Any) -> list[Any]:
+    g = cts[1]  # the sign's cotangent has no effect
+    if g is None:
+        return [np.zeros(_shape(a), _float_dtype(a))]
+    return [np.expand_dims(np.expand_dims(g, -1), -1) * _mT(np.linalg.inv(a))]
+
+
+# one LU factorisation gives both outputs; np.linalg.slogdet hands back the sign as a plain
+# array (it has no derivative), as it always did
+SLOGDET = _register(MultiPrimitive("linalg.slogdet", _slogdet_impl, _slogdet_jvp, _slogdet_vjp,
+                                   outputs=("sign", "logabsdet"),
+                                   torch="linalg.slogdet"))  # fmt: skip
 
 
 def _diagonal_impl(x: Any, *, offset: int, axis1: int, axis2: int) -> Any:

@@ -90,7 +90,6 @@ def _extremum(fn: Callable) -> Callable:
 _OVERRIDES: dict[str, Callable] = {
     "linalg.inv": _matrix_op(lambda m: m.inv()),
     "linalg.det": _matrix_op(lambda m: m.det()),
-    "linalg.slogdet": _matrix_op(lambda m: sp.log(sp.Abs(m.det()))),
     "linalg.solve": lambda a, b: _matrix_op(_solve)(a, b).reshape(b.shape),
     "amax": _extremum(sp.Max),
     "amin": _extremum(sp.Min),
@@ -101,10 +100,29 @@ _OVERRIDES: dict[str, Callable] = {
 }
 
 
+def _slogdet(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    det = _matrix_op(lambda m: m.det())(a)[()]
+    return _obj(sp.sign(det)), _obj(sp.log(sp.Abs(det)))
+
+
+# rows with several outputs (derivlab._core.MultiPrimitive) that have a symbolic counterpart
+_MULTI_OVERRIDES: dict[str, Callable] = {"linalg.slogdet": _slogdet}
+
+
 class SymbolicTrace(Trace):
     """Evaluates each primitive on object arrays of SymPy expressions."""
 
     __slots__ = ()
+
+    def process_multi(self, prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
+        vals = [x.value if isinstance(x, SymBox) else x for x in operands]
+        override = _MULTI_OVERRIDES.get(prim.name)
+        if override is None or any(isinstance(v, Box) for v in vals):
+            raise NotImplementedError(
+                f"derivlab.symbolic: np.{prim.name} has no symbolic counterpart here (nor can "
+                "it be mixed with grad/jvp); evaluate its derivative at a point with derivlab.grad."
+            )
+        return tuple(SymBox(out, self) for out in override(*(_obj(v) for v in vals), **params))
 
     def process(self, prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
         vals = [x.value if isinstance(x, SymBox) else x for x in operands]

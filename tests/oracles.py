@@ -388,41 +388,41 @@ STRUCTURAL: dict[str, list[Case]] = {
         _case("scalar-width", lambda x: np.pad(x, 1),
               lambda t: torch.nn.functional.pad(t, (1,) * 4), _a(2, 3)),
     ],
-    "linalg.eigh.eigenvalues": [
-        _case("3x3", lambda a: np.linalg.eigh(a)[0], _t_eigh_w, _sym3()),
+    "linalg.eigh": [
+        _case("values", lambda a: np.linalg.eigh(a)[0], _t_eigh_w, _sym3()),
+        _case("vectors-squared", lambda a: np.linalg.eigh(a)[1] ** 2, _t_eigh_v2, _sym3()),
+        _case("both-batched", lambda a: (lambda w, v: w[..., None, :] * v**2)(*np.linalg.eigh(a)),
+              lambda a: _t_eigh_w(a)[..., None, :] * _t_eigh_v2(a), _sym3(2)),
+        _case("vectors-batched", lambda a: np.linalg.eigh(a).eigenvectors ** 2, _t_eigh_v2,
+              _sym3(2)),
+    ],
+    "linalg.eigvalsh": [
         _case("batched", np.linalg.eigvalsh, _t_eigh_w, _sym3(2)),
     ],
-    "linalg.eigh.eigenvectors": [
-        _case("squared", lambda a: np.linalg.eigh(a)[1] ** 2, _t_eigh_v2, _sym3()),
-        _case("batched", lambda a: np.linalg.eigh(a).eigenvectors ** 2, _t_eigh_v2, _sym3(2)),
-    ],
-    "linalg.svd.S": [
+    "linalg.svdvals": [
         _case("tall", lambda a: np.linalg.svd(a, compute_uv=False), torch.linalg.svdvals,
               _a(4, 3)),
-        _case("wide-batched", lambda a: np.linalg.svd(a, full_matrices=False)[1],
-              lambda a: _t_svd(a, 1), _a(2, 2, 3)),
+        _case("wide-batched", np.linalg.svdvals, torch.linalg.svdvals, _a(2, 2, 3)),
     ],
-    "linalg.svd.U": [
-        _case("tall", lambda a: np.linalg.svd(a, full_matrices=False)[0] ** 2,
+    "linalg.svd": [
+        _case("S-wide-batched", lambda a: np.linalg.svd(a, full_matrices=False)[1],
+              lambda a: _t_svd(a, 1), _a(2, 2, 3)),
+        _case("U-tall", lambda a: np.linalg.svd(a, full_matrices=False)[0] ** 2,
               lambda a: _t_svd(a, 0) ** 2, _a(4, 3)),
-        _case("wide", lambda a: np.linalg.svd(a, full_matrices=False).U ** 2,
+        _case("U-wide", lambda a: np.linalg.svd(a, full_matrices=False).U ** 2,
               lambda a: _t_svd(a, 0) ** 2, _a(2, 3)),
         _case("square-polar", lambda a: (lambda u, s, vh: u @ vh)(*np.linalg.svd(a)),
               lambda a: _t_svd(a, 0) @ _t_svd(a, 2), _a(2, 3, 3)),
-    ],
-    "linalg.svd.Vh": [
-        _case("tall", lambda a: np.linalg.svd(a, full_matrices=False)[2] ** 2,
+        _case("Vh-tall", lambda a: np.linalg.svd(a, full_matrices=False)[2] ** 2,
               lambda a: _t_svd(a, 2) ** 2, _a(4, 3)),
-        _case("wide", lambda a: np.linalg.svd(a, full_matrices=False).Vh ** 2,
+        _case("Vh-wide", lambda a: np.linalg.svd(a, full_matrices=False).Vh ** 2,
               lambda a: _t_svd(a, 2) ** 2, _a(2, 4)),
     ],
-    "linalg.qr.Q": [
-        _case("tall", lambda a: np.linalg.qr(a)[0], lambda a: torch.linalg.qr(a)[0], _a(4, 3)),
-        _case("square-batched", lambda a: np.linalg.qr(a).Q, lambda a: torch.linalg.qr(a)[0],
+    "linalg.qr": [
+        _case("Q-tall", lambda a: np.linalg.qr(a)[0], lambda a: torch.linalg.qr(a)[0], _a(4, 3)),
+        _case("Q-square-batched", lambda a: np.linalg.qr(a).Q, lambda a: torch.linalg.qr(a)[0],
               _a(2, 3, 3)),
-    ],
-    "linalg.qr.R": [
-        _case("tall", lambda a: np.linalg.qr(a)[1], lambda a: torch.linalg.qr(a)[1], _a(4, 3)),
+        _case("R-tall", lambda a: np.linalg.qr(a)[1], lambda a: torch.linalg.qr(a)[1], _a(4, 3)),
         _case("mode-r", lambda a: np.linalg.qr(a, mode="r"), lambda a: torch.linalg.qr(a)[1],
               _a(3, 3)),
     ],
