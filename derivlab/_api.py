@@ -129,15 +129,25 @@ def _any_complex(out: Any) -> bool:
 # ---- reverse mode ----
 
 
-def _reverse_pass(f: Callable, primals: Sequence[Any], where: str) -> tuple[Any, Callable]:
-    """Run f under a reverse trace; return its output and a pullback for output cotangents."""
+def _reverse_pass(
+    f: Callable, primals: Sequence[Any], where: str, locked: list | None = None
+) -> tuple[Any, Callable]:
+    """Run f under a reverse trace; return its output and a pullback for output cotangents.
+
+    The trace must read the inputs as they were when f was called. By default it keeps its own
+    copy of each input array, since a ``vjp``'s pullback may run after the caller has changed
+    them. A caller that sweeps at once (``grad``) passes ``locked``, a list: each input array
+    that owns its memory is then made read-only instead of copied (f writing into an input
+    raises, as it does for a PyTorch leaf tensor), appended to ``locked``, and the caller makes
+    it writeable again when the sweep is done.
+    """
     trace = ReverseTrace()
     trace.origin = _origin(where, f)
     flat, defs = [], []
     boxed_args = []
     for p in primals:
         leaves, treedef = tree_flatten(p)
-        boxes = [ReverseBox(trace.keep(_as_input(leaf, where)), trace) for leaf in leaves]
+        boxes = [ReverseBox(_held(_as_input(leaf, where), trace, locked), trace) for leaf in leaves]
         flat.append(boxes)
         defs.append(treedef)
         boxed_args.append(tree_unflatten(treedef, boxes))
@@ -168,8 +178,9 @@ def _reverse_pass(f: Callable, primals: Sequence[Any], where: str) -> tuple[Any,
                 seeds.append((o, lift(c)))
         cts = backward(seeds, trace) if seeds else {}
         result = []
+        handed: set[int] = {id(c) for c in ct_leaves}  # arrays the caller holds already
         for boxes, treedef in zip(flat, defs):
-            grads = [_fresh(_cotangent_or_zero(cts.get(id(b)), b)) for b in boxes]
+            grads = [_owned(_cotangent_or_zero(cts.get(id(b)), b), handed) for b in boxes]
             result.append(tree_unflatten(treedef, grads))
         return tuple(result)
 
@@ -180,6 +191,34 @@ def _reverse_pass(f: Callable, primals: Sequence[Any], where: str) -> tuple[Any,
 def _unbox(x: Any, trace: Any) -> Any:
     if isinstance(x, Box) and x._trace is trace:
         return _fresh(x.value)  # the tape still reads its value: hand the caller a copy
+    return x
+
+
+def _held(x: Any, trace: ReverseTrace, locked: list | None) -> Any:
+    """What the trace holds for input ``x``: a copy, or ``x`` itself made read-only (see
+    :func:`_reverse_pass`)."""
+    if locked is None or type(x) is not np.ndarray or x.base is not None:
+        return trace.keep(x)
+    if x.flags.writeable:
+        x.flags.writeable = False
+        locked.append(x)
+    return x
+
+
+def _unlock(locked: list) -> None:
+    for x in locked:
+        x.flags.writeable = True
+
+
+def _owned(x: Any, handed: set[int]) -> Any:
+    """A gradient as an ordinary writeable array that nothing else shares: the sweep's own
+    result is handed over as it is; a view, a read-only broadcast, an array already handed out
+    (``x + y`` gives both operands one cotangent) or one the caller passed in is copied."""
+    if type(x) is not np.ndarray:
+        return x
+    if x.base is not None or not x.flags.writeable or id(x) in handed:
+        x = np.array(x, copy=True)
+    handed.add(id(x))
     return x
 
 
@@ -259,7 +298,25 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     def wrapped(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         nums = _check_argnums(argnums, len(args), "grad")
         inner = functools.partial(f, **kwargs) if kwargs else f
-        out, pullback = _reverse_pass(_selected(inner, args, nums), [args[n] for n in nums], "grad")
+        locked: list = []  # the inputs, read-only until the sweep is done
+        try:
+            return _value_and_grad(inner, args, nums, locked)
+        except ValueError as e:
+            if locked and str(e) == "assignment destination is read-only":
+                raise ValueError(
+                    "grad: f wrote into one of the arrays it is differentiated with respect to "
+                    "(through another name for it) while derivlab was tracing it. The trace "
+                    "reads the input as it was when f was called; write into a copy instead "
+                    "(np.copy(x)), or build the new value without writing (np.where, "
+                    "np.concatenate)."
+                ) from e
+            raise
+        finally:
+            _unlock(locked)
+
+    def _value_and_grad(inner: Callable, args: tuple, nums: tuple, locked: list) -> Any:
+        chosen = [args[n] for n in nums]
+        out, pullback = _reverse_pass(_selected(inner, args, nums), chosen, "grad", locked)
         if isinstance(out, (tuple, list, dict)) or np.ndim(strip(out)) != 0:
             got = (
                 f"a {type(out).__name__}"

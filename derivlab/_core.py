@@ -273,7 +273,8 @@ class Box:
     # -- array attributes --
     @property
     def shape(self) -> tuple[int, ...]:
-        return np.shape(strip(self))
+        x = strip(self)
+        return x.shape if type(x) is np.ndarray else np.shape(x)
 
     @property
     def ndim(self) -> int:

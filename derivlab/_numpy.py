@@ -88,6 +88,20 @@ _METADATA = {
 }  # fmt: skip
 
 
+def _metadata_shape(a: Any) -> tuple[int, ...]:
+    return _shape(a)
+
+
+def _metadata_ndim(a: Any) -> int:
+    return len(_shape(a))
+
+
+# np.shape and np.ndim of a box read the plain value's attribute directly: layers call them on
+# every input (a transformer step asks a few dozen times), and the general route strips boxes
+# out of every argument first
+_METADATA_FAST = {np.shape: _metadata_shape, np.ndim: _metadata_ndim}
+
+
 def implements(np_func: Callable, name: str | None = None) -> Callable:
     """Register the implementation of ``np_func`` on boxes (a composite or a row adapter)."""
 
@@ -651,6 +665,9 @@ def dispatch_function(func: Callable, args: tuple, kwargs: dict) -> Any:
             _real(x, func.__name__)
     if impl is not None:
         return impl(*args, **kwargs)
+    fast = _METADATA_FAST.get(func)
+    if fast is not None and len(args) == 1 and not kwargs:
+        return fast(args[0])
     if func in NONDIFF_FUNCTIONS:
         if func not in _METADATA:  # reads the values: dl.cost counts one flop per entry read
             note(func.__name__, max((np.size(strip(a)) for a in args if isinstance(a, Box)),

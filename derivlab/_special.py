@@ -139,20 +139,23 @@ def _erf_float64(a: np.ndarray) -> np.ndarray:
     p *= xs
     out[small] = p
     mid = (ax >= 1.0) & (ax < 6.0)
-    xm = ax[mid]
-    k = np.searchsorted(_ERFC_EDGES, xm, side="right") - 1
-    lo, hi = _ERFC_EDGES[k], _ERFC_EDGES[k + 1]
-    u2 = 2.0 * (2.0 * xm - (lo + hi)) / (hi - lo)  # 2u, u in [-1, 1] on the interval
-    coef = _ERFC_CHEB.T[:, k]  # row j: each value's j-th coefficient (contiguous)
-    b1 = coef[-1].copy()
-    b2 = np.zeros_like(b1)
-    for j in range(coef.shape[0] - 2, 0, -1):  # Clenshaw's recurrence, in place:
-        b2 -= coef[j]  # b1, b2 = coef[j] + u2·b1 − b2, b1
-        b2 *= -1.0
-        b2 += u2 * b1
-        b1, b2 = b2, b1
-    f = coef[0] + 0.5 * u2 * b1 - b2
-    out[mid] = np.copysign(1.0 - np.exp(-xm * xm) * f, a[mid])
+    for lo, hi, coef in zip(_ERFC_EDGES[:-1], _ERFC_EDGES[1:], _ERFC_CHEB):
+        # one interval at a time, so each Clenshaw step multiplies by a scalar coefficient
+        # (gathering every value's own coefficients was most of the function's time)
+        inside = (ax >= lo) & (ax < hi)
+        if not inside.any():
+            continue
+        xm = ax[inside]
+        u2 = 2.0 * (2.0 * xm - (lo + hi)) / (hi - lo)  # 2u, u in [-1, 1] on the interval
+        b1 = np.full_like(xm, coef[-1])
+        b2 = np.zeros_like(xm)
+        for c in coef[-2:0:-1]:  # Clenshaw's recurrence, in place:
+            b2 -= c  # b1, b2 = c + u2·b1 − b2, b1
+            b2 *= -1.0
+            b2 += u2 * b1
+            b1, b2 = b2, b1
+        f = coef[0] + 0.5 * u2 * b1 - b2
+        out[inside] = np.copysign(1.0 - np.exp(-xm * xm) * f, a[inside])
     big = ~(small | mid)  # |x| ≥ 6, ±inf and nan
     out[big] = np.sign(a[big])
     return out

@@ -493,6 +493,48 @@ def test_gradients_are_ordinary_writeable_arrays() -> None:
     assert_close(ct, np.ones(3), rtol=0, atol=0)  # the caller's cotangent is not aliased
 
 
+def test_grad_holds_its_inputs_read_only_instead_of_copying_them() -> None:
+    w = np.array([1.0, 2.0, 3.0])
+    seen = []
+
+    def f(v: Any) -> Any:
+        seen.append(w.flags.writeable)
+        return np.sum(v * v)
+
+    assert_close(dl.grad(f)(w), 2 * w, rtol=0, atol=0)
+    assert seen == [False] and w.flags.writeable  # read-only while traced, then restored
+
+    def writes_through_an_alias(v: Any) -> Any:
+        y = v * v
+        w[:] = 5.0  # the array under v: the sweep would read 5s where y was made with 1, 2, 3
+        return np.sum(y)
+
+    with pytest.raises(ValueError, match="wrote into one of the arrays"):
+        dl.grad(writes_through_an_alias)(w)
+    assert w.flags.writeable and list(w) == [1.0, 2.0, 3.0]
+
+    def fails(v: Any) -> Any:
+        raise RuntimeError("inside f")
+
+    with pytest.raises(RuntimeError, match="inside f"):
+        dl.grad(fails)(w)
+    assert w.flags.writeable  # restored when f raises too
+    frozen = np.ones(2)
+    frozen.flags.writeable = False
+    dl.grad(lambda v: np.sum(v))(frozen)
+    assert not frozen.flags.writeable  # a caller's read-only array stays read-only
+
+
+def test_gradients_share_no_memory_with_each_other() -> None:
+    a, b = np.ones(2), np.ones(2)
+    ga, gb = dl.grad(lambda x, y: np.sum(x + y), argnums=(0, 1))(a, b)  # one cotangent for both
+    assert ga is not gb and not np.shares_memory(ga, gb)
+    ga += 1.0
+    assert_close(gb, np.ones(2), rtol=0, atol=0)
+    parts = dl.grad(lambda x: np.sum(np.stack([x[0], x[1]]) ** 2), argnums=0)(np.ones(2))
+    assert parts.flags.owndata
+
+
 # ---- solve with a batch of matrices and one right-hand side vector ----
 
 
