@@ -481,8 +481,9 @@ def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], trace: ReverseTrace) ->
         owned.discard(key)  # handed to the rules now, which may pass it on unchanged
         prim = node.prim
         every = None
-        if prim.vjp_all is not None:  # one call for all operands
-            every = prim.vjp_all(g, node.value, *node.primals, **node.params)
+        if prim.vjp_all is not None:  # one call for the operands that are traced parents
+            which = [i for _, i in node.parents]
+            every = prim.vjp_all(g, node.value, *node.primals, which=which, **node.params)
         scatter = prim.name == "getitem" and (type(g) is np.ndarray or isinstance(g, np.generic))
         for parent, i in node.parents:
             key = id(parent)
