@@ -151,9 +151,10 @@ def binary(
     A partial may be ``1`` or ``-1`` (no multiply). Broadcasting is handled once, here: tangents
     are broadcast up to z's shape, cotangents are summed back down to each operand's shape.
 
-    ``both(g, x, y, z, need_x, need_y)``, where the partials share work (divide's ``1/y``,
-    hypot's ``1/z``), returns ``(g ∂z/∂x, g ∂z/∂y)`` before unbroadcasting, each ``None`` when
-    not needed; the row's ``vjp_all`` uses it, and ``vjp`` keeps the partials one at a time.
+    ``both(g, x, y, z, need_x, need_y)``, where the partials share work (divide's ``g/y``,
+    hypot's ``g/z``), returns ``(g ∂z/∂x, g ∂z/∂y)`` before unbroadcasting, ``None`` for an
+    operand not needed; the row's ``vjp_all`` uses it, and ``vjp`` keeps the partials one at a
+    time (the readable rule, and the tests' reference).
     """
     partials = (dx, dy)
 
@@ -190,13 +191,12 @@ def binary(
 
     def vjp_all(g: Any, ans: Any, x: Any, y: Any, *, which: Sequence[int]) -> list[Any]:
         need_x, need_y = 0 in which, 1 in which
-        if both is not None and need_x and need_y:
+        if both is not None:
             cx, cy = both(g, x, y, ans, need_x, need_y)
-            return [finish(cx, x), finish(cy, y)]
-        # one operand traced (a constant's cotangent is never computed), or nothing to share
-        cx = finish(term(dx, g, x, y, ans), x) if need_x else None
-        cy = finish(term(dy, g, x, y, ans), y) if need_y else None
-        return [cx, cy]
+        else:  # nothing to share: each traced operand's term, a constant's never computed
+            cx = term(dx, g, x, y, ans) if need_x else None
+            cy = term(dy, g, x, y, ans) if need_y else None
+        return [None if cx is None else finish(cx, x), None if cy is None else finish(cy, y)]
 
     prim = Primitive(
         ufunc.__name__, ufunc, jvp, vjp, sympy=sympy, torch=torch, domain=domain, kink=kink,
@@ -325,23 +325,23 @@ def _tie(mask: Any, x: Any, y: Any) -> Any:
 
 def _div_both(g: Any, x: Any, y: Any, z: Any, need_x: bool, need_y: bool) -> tuple[Any, Any]:
     q = g / y  # one division serves both: x̄ = g / y and ȳ = -g z / y = -x̄ z
-    return q, -(q * z)
+    return (q if need_x else None), (-(q * z) if need_y else None)
 
 
 def _hypot_both(g: Any, x: Any, y: Any, z: Any, need_x: bool, need_y: bool) -> tuple[Any, Any]:
     q = g / z  # x̄ = g x / z and ȳ = g y / z
-    return q * x, q * y
+    return (q * x if need_x else None), (q * y if need_y else None)
 
 
 def _arctan2_both(g: Any, x: Any, y: Any, z: Any, need_x: bool, need_y: bool) -> tuple[Any, Any]:
     q = g / (x * x + y * y)  # the denominator x² + y² once: x̄ = q y, ȳ = -q x
-    return q * y, -(q * x)
+    return (q * y if need_x else None), (-(q * x) if need_y else None)
 
 
 def _choice_both(mask: Callable) -> Callable:
     def both(g: Any, x: Any, y: Any, z: Any, need_x: bool, need_y: bool) -> tuple[Any, Any]:
         m = mask(x, y, z)  # the 0/1 choice once: x̄ = g m, ȳ = g (1 - m)
-        return g * m, g * (1.0 - m)
+        return (g * m if need_x else None), (g * (1.0 - m) if need_y else None)
 
     return both
 
