@@ -9,7 +9,7 @@ array methods and operators of boxes.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -390,18 +390,7 @@ def _where_vjp(i: int, g: Any, ans: Any, x: Any, y: Any, *, cond: np.ndarray) ->
     return as_dtype(unbroadcast(picked, _shape(xi)), _float_dtype(xi))
 
 
-def _where_vjp_all(g: Any, ans: Any, x: Any, y: Any, *, cond: np.ndarray,
-                   which: Sequence[int]) -> list[Any]:  # fmt: skip
-    # one call for both branches; a constant branch (clip's bound, relu's 0) gets nothing
-    return [_where_vjp(0, g, ans, x, y, cond=cond) if 0 in which else None,
-            _where_vjp(1, g, ans, x, y, cond=cond) if 1 in which else None]  # fmt: skip
-
-
-WHERE = _register(
-    Primitive(
-        "where", _where_impl, _where_jvp, _where_vjp, torch="where", nin=2, vjp_all=_where_vjp_all
-    )
-)
+WHERE = _register(Primitive("where", _where_impl, _where_jvp, _where_vjp, torch="where", nin=2))
 
 
 @implements(np.clip)

@@ -190,17 +190,14 @@ def binary(
         return _like(unbroadcast(c, _shape(xi)), xi)
 
     def vjp_all(g: Any, ans: Any, x: Any, y: Any, *, which: Sequence[int]) -> list[Any]:
-        need_x, need_y = 0 in which, 1 in which
-        if both is not None:
-            cx, cy = both(g, x, y, ans, need_x, need_y)
-        else:  # nothing to share: each traced operand's term, a constant's never computed
-            cx = term(dx, g, x, y, ans) if need_x else None
-            cy = term(dy, g, x, y, ans) if need_y else None
+        cx, cy = both(g, x, y, ans, 0 in which, 1 in which)
         return [None if cx is None else finish(cx, x), None if cy is None else finish(cy, y)]
 
+    # only a row whose partials share work gets a vjp_all: for the others (add, multiply, ...)
+    # the sweep's one vjp call per traced operand is already the least work, and the cheapest
     prim = Primitive(
         ufunc.__name__, ufunc, jvp, vjp, sympy=sympy, torch=torch, domain=domain, kink=kink,
-        nin=2, vjp_all=vjp_all,
+        nin=2, vjp_all=None if both is None else vjp_all,
     )  # fmt: skip
     return _register(prim, ufunc)
 
