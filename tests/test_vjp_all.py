@@ -261,3 +261,14 @@ def test_constant_pieces_get_no_cotangent() -> None:
     pieces = [np.ones((2, 4)), np.zeros((1, 4))]
     cat = _sweep_counts(lambda x: np.sum(np.concatenate([pieces[0], x, pieces[1]]) ** 2), (x,), 0)
     assert cat.get("getitem", 0) == 1  # one block sliced out of g, not three
+
+
+def test_one_box_as_both_operands() -> None:
+    """which names an operand index once per parent: x / x, hypot(x, x), solve(A, A), [x, x]."""
+    x = _RNG.uniform(1.0, 2.0, 4)
+    oracles.assert_close(dl.grad(lambda x: np.sum(x / x))(x), np.zeros(4), atol=1e-15)
+    oracles.assert_close(dl.grad(lambda x: np.sum(np.hypot(x, x)))(x), np.full(4, np.sqrt(2)))
+    a = _RNG.standard_normal((3, 3)) + 3 * np.eye(3)
+    want = torch.autograd.grad(torch.linalg.solve(t := oracles.to_torch(a), t).sum(), t)[0]
+    oracles.assert_close(dl.grad(lambda a: np.sum(np.linalg.solve(a, a)))(a), want.numpy())
+    oracles.assert_close(dl.grad(lambda x: np.sum(np.concatenate([x, x]) ** 2))(x), 4 * x)
