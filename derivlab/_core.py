@@ -42,9 +42,10 @@ class Primitive:
             holds ``None`` for operands that are constant in this trace.
         vjp: ``vjp(i, g, ans, *primals, **params)`` -> cotangent of operand ``i`` given the output
             cotangent ``g``. Both rules are written with NumPy calls, so they are differentiable.
-        vjp_all: optionally, ``vjp_all(g, ans, *primals, **params)`` -> every operand's
-            cotangent at once (a list), for rows with many operands (``concatenate``): the sweep
-            then calls the rule once per node instead of once per operand.
+        vjp_all: optionally, ``vjp_all(g, ans, *primals, which, **params)`` -> a list with the
+            cotangent of each operand index in ``which`` (the traced parents; None elsewhere),
+            for rows whose operands share work (``solve``, ``divide``, ``concatenate``): the
+            sweep then calls the rule once per node instead of once per operand.
         sympy: the SymPy counterpart used by :mod:`derivlab.symbolic` (elementwise rows), or None.
         torch: the name of the ``torch`` function that the tests use as an oracle, or None.
         domain: where the tests sample inputs (``"real"``, ``"positive"``, ``"unit"``, ...).
@@ -492,8 +493,9 @@ def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], trace: ReverseTrace) ->
         owned.discard(key)  # handed to the rules now, which may pass it on unchanged
         prim = node.prim
         every = None
-        if prim.vjp_all is not None:  # one call for all operands
-            every = prim.vjp_all(g, node.value, *node.primals, **node.params)
+        if prim.vjp_all is not None:  # one call for the operands that are traced parents
+            which = [i for _, i in node.parents]
+            every = prim.vjp_all(g, node.value, *node.primals, which=which, **node.params)
         scatter = prim.name == "getitem" and (type(g) is np.ndarray or isinstance(g, np.generic))
         for parent, i in node.parents:
             key = id(parent)

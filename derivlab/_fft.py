@@ -26,6 +26,7 @@ raises ``NotImplementedError`` naming the call. A function whose output is compl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -398,8 +399,18 @@ def _c2c_row(forward: bool, part: str) -> Primitive:
             out = -np.imag(w) if i == 0 else np.real(w)
         return _like(out, re if i == 0 else im)  # float16 in: NumPy computes in float32
 
+    def vjp_all(g: Any, ans: Any, re: Any, im: Any, *, axes: tuple, norm: str,
+                which: Sequence[int]) -> list[Any]:  # fmt: skip
+        w = adjoint(g, axes=axes, norm=_DUAL[norm])  # one adjoint transform serves re and im
+        ct_re = ct_im = None
+        if 0 in which:
+            ct_re = _like(np.real(w) if part == "real" else -np.imag(w), re)
+        if 1 in which:
+            ct_im = _like(np.imag(w) if part == "real" else np.real(w), im)
+        return [ct_re, ct_im]
+
     name = f"fft.{'fftn' if forward else 'ifftn'}.{part}"
-    row = Primitive(name, impl, jvp, vjp, nin=2)
+    row = Primitive(name, impl, jvp, vjp, nin=2, vjp_all=vjp_all)
     return _register(row)
 
 
@@ -454,10 +465,21 @@ def _irfftn_vjp(i: int, g: Any, ans: Any, re: Any, im: Any, *, axes: tuple, norm
     return _like(weights * (np.real(w) if i == 0 else np.imag(w)), re if i == 0 else im)
 
 
+def _irfftn_vjp_all(g: Any, ans: Any, re: Any, im: Any, *, axes: tuple, norm: str, n: int,
+                    which: Sequence[int]) -> list[Any]:  # fmt: skip
+    w = np.fft.rfftn(g, axes=axes, norm=_DUAL[norm])  # one forward transform serves re and im
+    m = np.shape(strip(re))[axes[-1]]
+    weights = _irfft_weights(n, m, np.ndim(strip(re)), axes[-1] % np.ndim(strip(re)),
+                             _real_dtype_of(re))  # fmt: skip
+    return [_like(weights * np.real(w), re) if 0 in which else None,
+            _like(weights * np.imag(w), im) if 1 in which else None]  # fmt: skip
+
+
 FFTN_RE, FFTN_IM = _c2c_row(True, "real"), _c2c_row(True, "imag")
 IFFTN_RE, IFFTN_IM = _c2c_row(False, "real"), _c2c_row(False, "imag")
 RFFTN_RE, RFFTN_IM = _rfft_row("real"), _rfft_row("imag")
-IRFFTN = _register(Primitive("fft.irfftn", _irfftn_impl, _irfftn_jvp, _irfftn_vjp, nin=2))
+IRFFTN = _register(Primitive("fft.irfftn", _irfftn_impl, _irfftn_jvp, _irfftn_vjp, nin=2,
+                             vjp_all=_irfftn_vjp_all))  # fmt: skip
 
 
 # ---- np.fft on traced values ----

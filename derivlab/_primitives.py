@@ -148,11 +148,17 @@ def binary(
     torch: str | None = None,
     domain: str = "real",
     kink: str | None = None,
+    both: Callable[..., tuple[Any, Any]] | None = None,
 ) -> Primitive:
     """Row for z = f(x, y) with partials ``dx(x, y, z) = ∂z/∂x``, ``dy(x, y, z) = ∂z/∂y``.
 
     A partial may be ``1`` or ``-1`` (no multiply). Broadcasting is handled once, here: tangents
     are broadcast up to z's shape, cotangents are summed back down to each operand's shape.
+
+    ``both(g, x, y, z, need_x, need_y)``, where the partials share work (divide's ``g/y``,
+    hypot's ``g/z``), returns ``(g ∂z/∂x, g ∂z/∂y)`` before unbroadcasting, ``None`` for an
+    operand not needed; the row's ``vjp_all`` uses it, and ``vjp`` keeps the partials one at a
+    time (the readable rule, and the tests' reference).
     """
     partials = (dx, dy)
 
@@ -181,9 +187,22 @@ def binary(
                 return c  # plain arrays of one shape and dtype: nothing to sum or cast
         return _like(unbroadcast(c, _shape(xi)), xi)
 
+    def finish(c: Any, xi: Any) -> Any:  # vjp's last step: sum down to xi's shape, xi's dtype
+        if type(c) is np.ndarray and type(xi) is np.ndarray:
+            if c.shape == xi.shape and c.dtype == xi.dtype:
+                return c
+        return _like(unbroadcast(c, _shape(xi)), xi)
+
+    def vjp_all(g: Any, ans: Any, x: Any, y: Any, *, which: Sequence[int]) -> list[Any]:
+        cx, cy = both(g, x, y, ans, 0 in which, 1 in which)
+        return [None if cx is None else finish(cx, x), None if cy is None else finish(cy, y)]
+
+    # only a row whose partials share work gets a vjp_all: for the others (add, multiply, ...)
+    # the sweep's one vjp call per traced operand is already the least work, and the cheapest
     prim = Primitive(
-        ufunc.__name__, ufunc, jvp, vjp, sympy=sympy, torch=torch, domain=domain, kink=kink, nin=2
-    )
+        ufunc.__name__, ufunc, jvp, vjp, sympy=sympy, torch=torch, domain=domain, kink=kink,
+        nin=2, vjp_all=None if both is None else vjp_all,
+    )  # fmt: skip
     return _register(prim, ufunc)
 
 
@@ -304,6 +323,32 @@ def _tie(mask: Any, x: Any, y: Any) -> Any:
     return np.where(np.equal(x, y), 0.5, mask.astype(np.result_type(_dtype(x), _dtype(y))))
 
 
+# ---- shared work when both operands are traced (each row's vjp_all; see binary) ----
+
+
+def _div_both(g: Any, x: Any, y: Any, z: Any, need_x: bool, need_y: bool) -> tuple[Any, Any]:
+    q = g / y  # one division serves both: x̄ = g / y and ȳ = -g z / y = -x̄ z
+    return (q if need_x else None), (-(q * z) if need_y else None)
+
+
+def _hypot_both(g: Any, x: Any, y: Any, z: Any, need_x: bool, need_y: bool) -> tuple[Any, Any]:
+    q = g / z  # x̄ = g x / z and ȳ = g y / z
+    return (q * x if need_x else None), (q * y if need_y else None)
+
+
+def _arctan2_both(g: Any, x: Any, y: Any, z: Any, need_x: bool, need_y: bool) -> tuple[Any, Any]:
+    q = g / (x * x + y * y)  # the denominator x² + y² once: x̄ = q y, ȳ = -q x
+    return (q * y if need_x else None), (-(q * x) if need_y else None)
+
+
+def _choice_both(mask: Callable) -> Callable:
+    def both(g: Any, x: Any, y: Any, z: Any, need_x: bool, need_y: bool) -> tuple[Any, Any]:
+        m = mask(x, y, z)  # the 0/1 choice once: x̄ = g m, ȳ = g (1 - m)
+        return (g * m if need_x else None), (g * (1.0 - m) if need_y else None)
+
+    return both
+
+
 #      numpy             ∂z/∂x                                   ∂z/∂y
 binary(np.add,           _ONE,                                   _ONE,
        sympy=lambda a, b: a + b, torch="add")
@@ -312,7 +357,7 @@ binary(np.subtract,      _ONE,                                   -1,
 binary(np.multiply,      lambda x, y, z: y,                      lambda x, y, z: x,
        sympy=lambda a, b: a * b, torch="mul")
 binary(np.true_divide,   lambda x, y, z: 1.0 / y,                lambda x, y, z: -z / y,
-       sympy=lambda a, b: a / b, torch="div", domain="positive")
+       sympy=lambda a, b: a / b, torch="div", domain="positive", both=_div_both)
 binary(np.power,         _pow_dx,                                _pow_dy,
        sympy=lambda a, b: a**b, torch="pow", domain="positive")
 # These five compute with Python's operators: on NumPy scalars (a loss, a running total) a ufunc
@@ -328,19 +373,19 @@ binary(np.minimum,       lambda x, y, z: _tie(np.less(strip(x), strip(y)), x, y)
        sympy=sp.Min, torch="minimum", kink="ties split the gradient 1/2 : 1/2 (as PyTorch)")
 binary(np.arctan2,       lambda x, y, z: y / (x * x + y * y),
                          lambda x, y, z: -x / (x * x + y * y),
-       sympy=sp.atan2, torch="atan2")
+       sympy=sp.atan2, torch="atan2", both=_arctan2_both)
 binary(np.logaddexp,     lambda x, y, z: np.exp(x - z),          lambda x, y, z: np.exp(y - z),
        sympy=lambda a, b: sp.log(sp.exp(a) + sp.exp(b)), torch="logaddexp")
 binary(np.hypot,         lambda x, y, z: x / z,                  lambda x, y, z: y / z,
-       sympy=lambda a, b: sp.sqrt(a**2 + b**2), torch="hypot")
+       sympy=lambda a, b: sp.sqrt(a**2 + b**2), torch="hypot", both=_hypot_both)
 binary(np.logaddexp2,    lambda x, y, z: np.exp2(x - z),         lambda x, y, z: np.exp2(y - z),
        sympy=lambda a, b: sp.log(2**a + 2**b, 2), torch="logaddexp2")
 binary(np.fmax,          _fmax_dx,                               _fmax_dy,
        sympy=sp.Max, torch="fmax", kink="ties give the whole gradient to x, NaN entries none "
-       "(as PyTorch's fmax)")
+       "(as PyTorch's fmax)", both=_choice_both(_fmax_dx))
 binary(np.fmin,          _fmin_dx,                               _fmin_dy,
        sympy=sp.Min, torch="fmin", kink="ties give the whole gradient to x, NaN entries none "
-       "(as PyTorch's fmin)")
+       "(as PyTorch's fmin)", both=_choice_both(_fmin_dx))
 # x mod y = x - ⌊x/y⌋ y (sign of y, Python's %); fmod uses trunc (sign of x, C's fmod): both jump
 # where x/y is an integer and are differentiated away from it, as PyTorch does
 binary(np.remainder,     _ONE,                                   lambda x, y, z: -np.floor(x / y),
@@ -388,8 +433,39 @@ def _matmul_vjp(i: int, g: Any, ans: Any, a: Any, b: Any) -> Any:
     return unbroadcast(r, _shape(b))
 
 
+def _matmul_vjp_all(g: Any, ans: Any, a: Any, b: Any, *, which: Sequence[int]) -> list[Any]:
+    # one product per traced operand: a constant (a data matrix X in X @ W) gets none
+    a_nd, b_nd = len(_shape(a)), len(_shape(b))
+    need_a, need_b = 0 in which, 1 in which
+    if a_nd == 1 and b_nd == 1:  # inner product
+        return [g * b if need_a else None, g * a if need_b else None]
+    if a_nd == 1:  # a vector is a 1-row (a) or 1-column (b) matrix, then undone
+        g = np.expand_dims(g, -2)
+    if b_nd == 1:
+        g = np.expand_dims(g, -1)
+    ga = gb = None
+    if need_a:
+        b2 = b if b_nd > 1 else np.expand_dims(b, -1)
+        ga = g @ np.swapaxes(b2, -1, -2)  # G Bᵀ
+        ga = unbroadcast(np.squeeze(ga, -2) if a_nd == 1 else ga, _shape(a))
+    if need_b:
+        a2 = a if a_nd > 1 else np.expand_dims(a, -2)
+        gb = np.swapaxes(a2, -1, -2) @ g  # Aᵀ G
+        gb = unbroadcast(np.squeeze(gb, -1) if b_nd == 1 else gb, _shape(b))
+    return [ga, gb]
+
+
 _register(
-    Primitive("matmul", np.matmul, _matmul_jvp, _matmul_vjp, torch="matmul", nin=2), np.matmul
+    Primitive(
+        "matmul",
+        np.matmul,
+        _matmul_jvp,
+        _matmul_vjp,
+        torch="matmul",
+        nin=2,
+        vjp_all=_matmul_vjp_all,
+    ),
+    np.matmul,
 )
 
 
@@ -530,17 +606,18 @@ def _concat_jvp(tangents: list, ans: Any, *xs: Any, axis: int) -> Any:
 
 
 def _concat_vjp(i: int, g: Any, ans: Any, *xs: Any, axis: int) -> Any:
-    return _concat_vjp_all(g, ans, *xs, axis=axis)[i]
+    return _concat_vjp_all(g, ans, *xs, axis=axis, which=(i,))[i]
 
 
-def _concat_vjp_all(g: Any, ans: Any, *xs: Any, axis: int) -> list[Any]:
-    # every operand's block of g in one pass: n pieces cost O(n) in the sweep, not O(n²)
+def _concat_vjp_all(g: Any, ans: Any, *xs: Any, axis: int, which: Sequence[int]) -> list[Any]:
+    # the traced operands' blocks of g in one pass: n pieces cost O(n) in the sweep, not O(n²)
     starts = np.cumsum([0] + [_shape(x)[axis] for x in xs]).tolist()
     index = [slice(None)] * len(_shape(g))
-    blocks = []
-    for x, lo, hi in zip(xs, starts[:-1], starts[1:]):
-        index[axis] = slice(lo, hi)
-        blocks.append(as_dtype(g[tuple(index)], _float_dtype(x)))  # operand x's block of g
+    blocks: list[Any] = [None] * len(xs)  # a constant piece's block is never sliced out
+    for i in which:
+        if blocks[i] is None:
+            index[axis] = slice(starts[i], starts[i + 1])
+            blocks[i] = as_dtype(g[tuple(index)], _float_dtype(xs[i]))  # operand i's block of g
     return blocks
 
 
@@ -741,6 +818,21 @@ def _einsum_jvp(tangents: list, ans: Any, *xs: Any, spec: str) -> Any:
 
 def _einsum_vjp(i: int, g: Any, ans: Any, *xs: Any, spec: str) -> Any:
     ins, out = _einsum_parse(spec, [_shape(x) for x in xs])
+    return _einsum_cotangent(i, g, xs, ins, out, spec)
+
+
+def _einsum_vjp_all(g: Any, ans: Any, *xs: Any, spec: str, which: Sequence[int]) -> list[Any]:
+    # the subscripts are parsed once; only the traced operands get their einsum
+    ins, out = _einsum_parse(spec, [_shape(x) for x in xs])
+    cts: list[Any] = [None] * len(xs)
+    for i in which:
+        if cts[i] is None:
+            cts[i] = _einsum_cotangent(i, g, xs, ins, out, spec)
+    return cts
+
+
+def _einsum_cotangent(i: int, g: Any, xs: Sequence[Any], ins: list[str], out: str,
+                      spec: str) -> Any:  # fmt: skip
     target = ins[i]
     if len(set(target)) != len(target):
         raise NotImplementedError(
@@ -765,7 +857,11 @@ def _einsum_vjp(i: int, g: Any, ans: Any, *xs: Any, spec: str) -> Any:
     return grad
 
 
-EINSUM = _register(Primitive("einsum", _einsum_impl, _einsum_jvp, _einsum_vjp, torch="einsum"))
+EINSUM = _register(
+    Primitive(
+        "einsum", _einsum_impl, _einsum_jvp, _einsum_vjp, torch="einsum", vjp_all=_einsum_vjp_all
+    )
+)
 
 
 # ---- the square root inside norms: PyTorch's zero-gradient convention at 0 ----
@@ -842,19 +938,24 @@ def _solve_jvp(tangents: list, ans: Any, a: Any, b: Any) -> Any:
     return _solve_any(a, np.broadcast_to(rhs, _shape(ans)), vector)
 
 
-def _solve_vjp_all(g: Any, ans: Any, a: Any, b: Any) -> list[Any]:
-    # one adjoint solve serves both operands: Aᵀ λ = g, then b̄ = λ and Ā = -λ xᵀ
+def _solve_vjp_all(g: Any, ans: Any, a: Any, b: Any, *, which: Sequence[int]) -> list[Any]:
+    # one adjoint solve serves both operands: Aᵀ λ = g, then b̄ = λ and Ā = -λ xᵀ (the outer
+    # product only when A is traced)
     vector = len(_shape(b)) == 1
     lam = _solve_any(_mT(a), g, vector)
-    if vector:
-        ga = -(np.expand_dims(lam, -1) * np.expand_dims(ans, -2))
-    else:
-        ga = -(lam @ _mT(ans))
-    return [unbroadcast(ga, _shape(a)), unbroadcast(lam, _shape(b))]  # b broadcast: sum back
+    ga = None
+    if 0 in which:
+        if vector:
+            ga = -(np.expand_dims(lam, -1) * np.expand_dims(ans, -2))
+        else:
+            ga = -(lam @ _mT(ans))
+        ga = unbroadcast(ga, _shape(a))
+    gb = unbroadcast(lam, _shape(b)) if 1 in which else None  # b broadcast: sum back
+    return [ga, gb]
 
 
 def _solve_vjp(i: int, g: Any, ans: Any, a: Any, b: Any) -> Any:
-    return _solve_vjp_all(g, ans, a, b)[i]
+    return _solve_vjp_all(g, ans, a, b, which=(i,))[i]
 
 
 SOLVE = _register(
