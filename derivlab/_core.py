@@ -582,8 +582,8 @@ class MultiPrimitive(Primitive):
     ) -> None:
         k = len(outputs)
 
-        def vjp_all(g: MultiCotangent, ans: Any, *primals: Any, **params: Any) -> Any:
-            return vjp_multi(g.as_tuple(k), ans, *primals, **params)
+        def vjp_all(g: MultiCotangent, ans: Any, *primals: Any, which: Any, **params: Any) -> Any:
+            return vjp_multi(g.as_tuple(k), ans, *primals, **params)  # every operand's
 
         super().__init__(name, impl, jvp, _no_single_vjp, vjp_all=vjp_all, **kw)
         self.outputs = tuple(outputs)

@@ -647,16 +647,18 @@ def _stack_jvp(tangents: list, ans: Any, *xs: Any, axis: int) -> Any:
 
 
 def _stack_vjp(i: int, g: Any, ans: Any, *xs: Any, axis: int) -> Any:
-    return _stack_vjp_all(g, ans, *xs, axis=axis)[i]
+    return _stack_vjp_all(g, ans, *xs, axis=axis, which=(i,))[i]
 
 
-def _stack_vjp_all(g: Any, ans: Any, *xs: Any, axis: int) -> list[Any]:
+def _stack_vjp_all(g: Any, ans: Any, *xs: Any, axis: int, which: Sequence[int]) -> list[Any]:
     # operand k's cotangent is the k-th slice of g along the new axis: a view, no copy
-    pieces = list(np.moveaxis(g, axis, 0) if axis else g)
+    pieces = np.moveaxis(g, axis, 0) if axis else g
     dtype = _dtype(g)
-    return [
-        p if _float_dtype(x) == dtype else as_dtype(p, _float_dtype(x)) for p, x in zip(pieces, xs)
-    ]
+    out: list[Any] = [None] * len(xs)  # a constant operand's slice is never taken
+    for i in which:
+        p, want = pieces[i], _float_dtype(xs[i])
+        out[i] = p if want == dtype else as_dtype(p, want)
+    return out
 
 
 STACK = _register(
