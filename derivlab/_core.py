@@ -485,38 +485,50 @@ def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], trace: ReverseTrace) ->
         cts[key] = cts[key] + g if key in cts else g
     # reverse creation order is a reverse topological order (see ReverseTrace); the loop is
     # iterative, so a 100,000-op chain needs no recursion
+    pop, discard = cts.pop, owned.discard
     for node in reversed(trace.tape):
         key = id(node)
-        g = cts.pop(key, None)
+        g = pop(key, None)
         if g is None:
             continue
-        owned.discard(key)  # handed to the rules now, which may pass it on unchanged
+        discard(key)  # handed to the rules now, which may pass it on unchanged
         prim = node.prim
+        parents = node.parents
+        if prim.name == "getitem" and (type(g) is np.ndarray or isinstance(g, np.generic)):
+            # the adjoint of x[index], added straight into x's cotangent: no dense zero array
+            # per slice (a loop over 8,192 windows would allocate 8,192 of them)
+            for parent, _ in parents:
+                _scatter_add(cts, owned, id(parent), node.primals[0], node.params["index"], g)
+            continue
         every = None
         if prim.vjp_all is not None:  # one call for the operands that are traced parents
-            which = [i for _, i in node.parents]
+            which = [i for _, i in parents]
             every = prim.vjp_all(g, node.value, *node.primals, which=which, **node.params)
-        scatter = prim.name == "getitem" and (type(g) is np.ndarray or isinstance(g, np.generic))
-        for parent, i in node.parents:
+        for parent, i in parents:
             key = id(parent)
-            if scatter:
-                # the adjoint of x[index], added straight into x's cotangent: no dense zero
-                # array per slice (a loop over 8,192 windows would allocate 8,192 of them)
-                _scatter_add(cts, owned, key, node.primals[0], node.params["index"], g)
-                continue
             # chain rule: add g · ∂node/∂parent to the parent's cotangent
             if every is not None:
                 c = every[i]
             else:
                 c = prim.vjp(i, g, node.value, *node.primals, **node.params)
-            if key not in cts:
+            old = cts.get(key)
+            if old is None:
                 cts[key] = c
-            elif key in owned and type(c) is np.ndarray and c.dtype == cts[key].dtype:
-                cts[key] += c
+            elif key in owned and type(c) is np.ndarray and c.dtype == old.dtype:
+                old += c
             else:
-                cts[key] = cts[key] + c
-                owned.discard(key)
+                new = old + c
+                cts[key] = new
+                if type(new) is np.ndarray and new.shape == _shape_of(parent):
+                    owned.add(key)  # a sum NumPy just allocated: later terms add in place
+                else:
+                    discard(key)
     return cts
+
+
+def _shape_of(box: ReverseBox) -> tuple[int, ...]:
+    v = box.value
+    return v.shape if type(v) is np.ndarray else np.shape(strip(v))
 
 
 def _scatter_add(cts: dict, owned: set, key: int, x: Any, index: Any, g: np.ndarray) -> None:
