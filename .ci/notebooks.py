@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REPOSITORY = ROOT  # where derivlab is imported from (ROOT may point elsewhere in tests)
 SUFFIXES = (".ipynb", ".md")
 MAX_COLUMNS = 88  # STYLE.md asks for ~80; past this a line scrolls on the website
+CELL_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")  # nbformat 4.5's rule for a cell's "id"
 
 
 # ---- the table of contents ----
@@ -79,6 +80,7 @@ def problems(path: Path, url: str) -> list[str]:
     cells = nb.get("cells", [])
     if nb.get("metadata", {}).get("kernelspec", {}).get("name") != "python3":
         found.append("kernelspec must be python3")
+    found += _id_problems(nb)
     for i, cell in enumerate(cells):
         stray = sorted({repr(c) for c in "".join(cell["source"]) if c < " " and c != "\n"})
         if stray:  # "\frac" written into JSON unescaped becomes a form feed and "rac"
@@ -102,6 +104,27 @@ def problems(path: Path, url: str) -> list[str]:
             found.append(f"the first cell must install derivlab from {url} in Colab only")
         if "remove-cell" not in tags:
             found.append("the Colab install cell must be tagged remove-cell")
+    return found
+
+
+def _id_problems(nb: dict) -> list[str]:
+    """Every cell has an "id" (nbformat 4.5): present, well formed, unique in the notebook."""
+    found, seen = [], {}
+    if (nb.get("nbformat", 0), nb.get("nbformat_minor", 0)) < (4, 5):
+        found.append("cell ids need nbformat 4.5 or later: set nbformat_minor to 5")
+    for i, cell in enumerate(nb.get("cells", [])):
+        cell_id = cell.get("id")
+        if cell_id is None:
+            found.append(f'cell {i} has no "id": give every cell a unique id (nbformat 4.5), '
+                         'short, of letters, digits, - and _, e.g. "ch07-graph-plot"')  # fmt: skip
+        elif not (isinstance(cell_id, str) and CELL_ID.fullmatch(cell_id)):
+            found.append(f"cell {i} has the id {cell_id!r}: an id is 1 to 64 letters, digits, "
+                         "- and _")  # fmt: skip
+        elif cell_id in seen:
+            found.append(f"cells {seen[cell_id]} and {i} share the id {cell_id!r}: ids must be "
+                         "unique in a notebook")  # fmt: skip
+        else:
+            seen[cell_id] = i
     return found
 
 

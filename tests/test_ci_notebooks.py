@@ -1,5 +1,5 @@
-"""The exercise rules of `.ci/notebooks.py check`: a chapter is old-style or new-style, and a
-new-style chapter, its bank and its solutions page agree."""
+"""The rules of `.ci/notebooks.py check`: every cell has a unique id; a chapter is old-style
+or new-style, and a new-style chapter, its bank and its solutions page agree."""
 
 import importlib.util
 import json
@@ -125,3 +125,50 @@ def test_a_solutions_page_checks_strictly(book):
     assert any("link back" in p for p in found)
     assert any("checks ['97.1'] with strict=True" in p or "checks []" in p
                for p in ci.exercise_problems(chapter, [chapter, page]))  # fmt: skip
+
+
+# ---- cell ids ----
+URL = "https://github.com/derivlab/derivatives-in-ml"
+COLAB = f'if "google.colab" in sys.modules:\n    pip_install("derivlab @ git+{URL}")'
+
+
+def _page(tmp_path, ids, minor=5):
+    """A page with a Colab cell and a markdown cell, with the given cell ids (None: no id)."""
+    cells = [
+        {"cell_type": "code", "metadata": {"tags": ["remove-cell"]}, "source": [COLAB],
+         "execution_count": None, "outputs": []},
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Title"]},
+    ]  # fmt: skip
+    for cell, cell_id in zip(cells, ids):
+        if cell_id is not None:
+            cell["id"] = cell_id
+    nb = {"cells": cells, "metadata": {"kernelspec": {"name": "python3"}}, "nbformat": 4,
+          "nbformat_minor": minor}  # fmt: skip
+    path = tmp_path / "page.ipynb"
+    path.write_text(json.dumps(nb))
+    return path
+
+
+def test_a_page_whose_cells_have_ids_passes(tmp_path):
+    assert ci.problems(_page(tmp_path, ["colab", "title-1"]), URL) == []
+
+
+@pytest.mark.parametrize(
+    ("ids", "minor", "phrase"),
+    [
+        (["colab", None], 5, 'cell 1 has no "id"'),
+        ([None, None], 5, 'cell 0 has no "id"'),
+        (["colab", "colab"], 5, "cells 0 and 1 share the id 'colab'"),
+        (["colab", "a title"], 5, "cell 1 has the id 'a title'"),
+        (["colab", "x" * 65], 5, "an id is 1 to 64"),
+        (["colab", "title"], 4, "nbformat_minor to 5"),
+    ],
+)
+def test_what_breaks_the_cell_ids(tmp_path, ids, minor, phrase):
+    found = ci.problems(_page(tmp_path, ids, minor), URL)
+    assert any(phrase in p for p in found), found
+
+
+def test_every_page_of_the_book_has_its_ids():
+    for path in ci.notebooks():
+        assert ci._id_problems(json.loads(path.read_text())) == [], path
