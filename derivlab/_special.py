@@ -126,10 +126,14 @@ _ERFC_CHEB = np.array(
 
 
 def _erf_float64(a: np.ndarray) -> np.ndarray:
-    out = np.empty(a.shape)
+    if a.ndim == 0:  # NumPy's arithmetic on 0-d arrays returns scalars, which cannot be indexed
+        return _erf_float64(a.reshape(1)).reshape(())
     ax = np.abs(a)
     small = ax < 1.0
-    xs = a[small]
+    everywhere = bool(small.all())
+    # the Taylor branch runs on the whole array (x set to 0 where |x| ≥ 1, overwritten below):
+    # cheaper than gathering the small values out and scattering them back
+    xs = a if everywhere else np.where(small, a, 0.0)
     t = xs * xs
     p = t * _ERF_TAYLOR[-1]
     for c in _ERF_TAYLOR[-2:0:-1]:  # Horner's rule, in place
@@ -137,15 +141,17 @@ def _erf_float64(a: np.ndarray) -> np.ndarray:
         p *= t
     p += _ERF_TAYLOR[0]
     p *= xs
-    out[small] = p
-    mid = (ax >= 1.0) & (ax < 6.0)
+    if everywhere:
+        return p
+    rest = ~small
+    xr = ax[rest]
+    fr = np.sign(a[rest])  # |x| ≥ 6, ±inf: ±1; nan stays nan
     for lo, hi, coef in zip(_ERFC_EDGES[:-1], _ERFC_EDGES[1:], _ERFC_CHEB):
         # one interval at a time, so each Clenshaw step multiplies by a scalar coefficient
-        # (gathering every value's own coefficients was most of the function's time)
-        inside = (ax >= lo) & (ax < hi)
+        inside = (xr >= lo) & (xr < hi)
         if not inside.any():
             continue
-        xm = ax[inside]
+        xm = xr[inside]
         u2 = 2.0 * (2.0 * xm - (lo + hi)) / (hi - lo)  # 2u, u in [-1, 1] on the interval
         b1 = np.full_like(xm, coef[-1])
         b2 = np.zeros_like(xm)
@@ -155,10 +161,9 @@ def _erf_float64(a: np.ndarray) -> np.ndarray:
             b2 += u2 * b1
             b1, b2 = b2, b1
         f = coef[0] + 0.5 * u2 * b1 - b2
-        out[inside] = np.copysign(1.0 - np.exp(-xm * xm) * f, a[inside])
-    big = ~(small | mid)  # |x| ≥ 6, ±inf and nan
-    out[big] = np.sign(a[big])
-    return out
+        fr[inside] *= 1.0 - np.exp(-xm * xm) * f  # sign(x) · (1 − erfc|x|)
+    p[rest] = fr
+    return p
 
 
 def erf(x: Any) -> Any:
@@ -167,7 +172,7 @@ def erf(x: Any) -> Any:
         return bind(ERF, (x,), {})
     a = np.asarray(x)
     dtype = a.dtype if np.issubdtype(a.dtype, np.floating) else np.float64
-    return _erf_float64(a.astype(np.float64)).astype(dtype, copy=False)[()]
+    return _erf_float64(a.astype(np.float64, copy=False)).astype(dtype, copy=False)[()]
 
 
 def _erf_slope(x: Any) -> Any:

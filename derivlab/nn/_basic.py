@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from derivlab._core import strip
 from derivlab._special import erf
 
 Array = Any  # an ndarray, or a derivlab box standing in for one while a function is traced
@@ -82,9 +83,10 @@ def softplus(x: Array) -> Array:
 def logsumexp(x: Array, axis: int | None = -1, keepdims: bool = False) -> Array:
     """Log-sum-exp: log Σ_j e^{x_j} = m + log Σ_j e^{x_j - m}, with m = max_j x_j.
 
-    Subtracting the maximum makes every exponent ≤ 0, so nothing overflows. The shift m is
-    differentiated too; its two contributions cancel (∂/∂m of the right-hand side is 0), so the
-    gradient is softmax(x), as it should be.
+    Subtracting the maximum makes every exponent ≤ 0, so nothing overflows. The right-hand side
+    is the same function of x for every m (∂/∂m of it is 0), so m is taken as a constant, read
+    off the plain values: the gradient is softmax(x) exactly, at every order, and the sweep
+    spends nothing on the max (PyTorch's logsumexp does the same).
 
     Args:
         x: the scores.
@@ -94,7 +96,9 @@ def logsumexp(x: Array, axis: int | None = -1, keepdims: bool = False) -> Array:
     Returns:
         The log-sum-exp along ``axis``.
     """
-    m = np.max(x, axis=axis, keepdims=True)
+    m = np.max(strip(x), axis=axis, keepdims=True)
+    if m.size and not np.all(np.isfinite(m)):
+        m = np.where(np.isfinite(m), m, 0.0)  # a row of -inf (or an inf/nan): no shift there
     out = m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
     return out if keepdims else np.squeeze(out, axis=axis)
 
