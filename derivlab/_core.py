@@ -140,6 +140,13 @@ class ReverseTrace(Trace):
         self._kept: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id -> (caller's, snapshot)
 
     def process(self, prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
+        if len(operands) == 1 and not params:  # one traced operand, no parameters: exp, tanh
+            x = operands[0]
+            if type(x) is ReverseBox and x._trace is self and not isinstance(x.value, Box):
+                v = x.value
+                box = ReverseBox(prim.impl(v), self, prim, (v,), params, ((x, 0),))
+                self.tape.append(box)
+                return box
         primals = []
         parents = []
         nested = False  # whether a value is itself a box (of an enclosing trace)

@@ -160,7 +160,9 @@ def _np_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=np._NoVa
         a = a.astype(dtype)  # NumPy accumulates in dtype=
     if not isinstance(a, Box):  # dtype= made it an integer: a constant
         return np.sum(a, axis=axis, keepdims=keepdims)
-    return bind(SUM, (a,), {"axis": _norm_axis(axis, _ndim(a)), "keepdims": bool(keepdims)})
+    if axis is not None:
+        axis = _norm_axis(axis, _ndim(a))
+    return bind(SUM, (a,), {"axis": axis, "keepdims": bool(keepdims)})
 
 
 def _count(a: Any, axis: Any) -> int:
@@ -687,7 +689,8 @@ def _bin(prim: Primitive, reflected: bool = False) -> Callable:
     name = prim.name
 
     def op(self: Box, other: Any) -> Any:
-        if type(other) is not float and not isinstance(other, Box) and _is_complex(other):
+        t = type(other)
+        if t is not float and t is not int and not isinstance(other, Box) and _is_complex(other):
             if name not in _fft.COMPLEX_UFUNCS:
                 _real(other, name)
             return _fft.lift_complex(name, (other, self) if reflected else (self, other))
@@ -778,7 +781,15 @@ def _compare(ufunc: np.ufunc) -> Callable:
 Box.__lt__, Box.__le__ = _compare(np.less), _compare(np.less_equal)
 Box.__gt__, Box.__ge__ = _compare(np.greater), _compare(np.greater_equal)
 Box.__eq__, Box.__ne__ = _compare(np.equal), _compare(np.not_equal)
-Box.__getitem__ = lambda self, index: bind(GETITEM, (self,), {"index": _plain_index(index)})
+
+
+def _getitem(self: Box, index: Any) -> Any:
+    if type(index) is not slice and type(index) is not int:  # the common cases need no strip
+        index = _plain_index(index)
+    return bind(GETITEM, (self,), {"index": index})
+
+
+Box.__getitem__ = _getitem
 
 
 def _plain_index(index: Any) -> Any:

@@ -181,7 +181,8 @@ def binary(
 
     def vjp(i: int, g: Any, ans: Any, x: Any, y: Any) -> Any:
         xi = x if i == 0 else y
-        c = term(partials[i], g, x, y, ans)
+        p = partials[i]
+        c = g if p is _ONE else term(p, g, x, y, ans)  # term inlined for ∂ = 1 (add, subtract)
         if type(c) in _PLAIN and type(xi) in _PLAIN:
             if c.shape == xi.shape and c.dtype == xi.dtype:
                 return c  # plain arrays of one shape and dtype: nothing to sum or cast
