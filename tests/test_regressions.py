@@ -535,6 +535,32 @@ def test_gradients_share_no_memory_with_each_other() -> None:
     assert parts.flags.owndata
 
 
+def test_where_with_a_zero_side_equals_numpys_where() -> None:
+    # np.where with one side 0 (a ReLU and its VJP) is computed as a multiply by the mask for
+    # large float arrays; the values must be NumPy's, specials included
+    from derivlab._numpy import _masked
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((64, 100))
+    x.flat[:6] = [np.inf, -np.inf, -0.0, 0.0, -1e-300, 1e300]
+    cond = rng.random((64, 100)) > 0.5
+    with np.errstate(over="ignore"):
+        x32 = x.astype(np.float32)  # 1e300 becomes inf
+    for a, b in ((x, 0.0), (0.0, x), (x32, 0.0)):
+        got, want = _masked(cond, a, b), np.where(cond, a, b)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert_close(got, want, rtol=0, atol=0)
+    finite = x[1:]
+    c = cond[1:]
+    assert not np.signbit(_masked(c, finite, 0.0)[~c]).any()  # dropped entries are +0.0
+    assert_close(_masked(c, finite[:, :1], 0.0), np.where(c, finite[:, :1], 0.0), rtol=0, atol=0)
+    x[0, 0] = np.nan
+    assert_close(_masked(cond, x, 0.0), np.where(cond, x, 0.0), rtol=0, atol=0)
+    assert np.signbit(_masked(c, finite, -0.0)[~c]).all()  # -0.0 is where's, not a multiply
+    g = dl.grad(lambda v: np.sum(dl.nn.relu(v) ** 2))(finite)
+    assert_close(g, np.where(finite > 0, 2 * finite, 0.0), rtol=0, atol=0)
+
+
 # ---- solve with a batch of matrices and one right-hand side vector ----
 
 
