@@ -128,24 +128,26 @@ _ERFC_CHEB = np.array(
 def _erf_float64(a: np.ndarray) -> np.ndarray:
     if a.ndim == 0:  # NumPy's arithmetic on 0-d arrays returns scalars, which cannot be indexed
         return _erf_float64(a.reshape(1)).reshape(())
-    ax = np.abs(a)
-    small = ax < 1.0
+    # two float temporaries in all (t and p): a fresh array of this size can cost as much in
+    # page faults as the arithmetic, when the heap has just been trimmed
+    small = (a > -1.0) & (a < 1.0)  # false for nan
     everywhere = bool(small.all())
     # the Taylor branch runs on the whole array (x set to 0 where |x| ≥ 1, overwritten below):
     # cheaper than gathering the small values out and scattering them back
-    xs = a if everywhere else np.where(small, a, 0.0)
-    t = xs * xs
+    t = a.copy() if everywhere else np.where(small, a, 0.0)
+    t *= t
     p = t * _ERF_TAYLOR[-1]
     for c in _ERF_TAYLOR[-2:0:-1]:  # Horner's rule, in place
         p += c
         p *= t
     p += _ERF_TAYLOR[0]
-    p *= xs
+    p *= a
     if everywhere:
         return p
     rest = ~small
-    xr = ax[rest]
-    fr = np.sign(a[rest])  # |x| ≥ 6, ±inf: ±1; nan stays nan
+    ar = a[rest]
+    xr = np.abs(ar)
+    fr = np.sign(ar)  # |x| ≥ 6, ±inf: ±1; nan stays nan
     for lo, hi, coef in zip(_ERFC_EDGES[:-1], _ERFC_EDGES[1:], _ERFC_CHEB):
         # one interval at a time, so each Clenshaw step multiplies by a scalar coefficient
         inside = (xr >= lo) & (xr < hi)
