@@ -109,6 +109,14 @@ class ForwardTrace(Trace):
     __slots__ = ()
 
     def process(self, prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
+        primals, tangents = self.unpack(operands)
+        ans = bind(prim, primals, params)  # an enclosing trace, else the impl on plain arrays
+        # push forward: t_out = sum_i (d out / d x_i) t_i
+        t = prim.jvp(tangents, ans, *primals, **params)
+        return ForwardBox(ans, t, self)
+
+    def unpack(self, operands: Sequence[Any]) -> tuple[list, list]:
+        """The operands' primals, and their tangents (None for a constant of this trace)."""
         primals = []
         tangents = []
         for x in operands:
@@ -118,10 +126,7 @@ class ForwardTrace(Trace):
             else:
                 primals.append(x)
                 tangents.append(None)
-        ans = bind(prim, primals, params)  # an enclosing trace, else the impl on plain arrays
-        # push forward: t_out = sum_i (d out / d x_i) t_i
-        t = prim.jvp(tangents, ans, *primals, **params)
-        return ForwardBox(ans, t, self)
+        return primals, tangents
 
 
 class ReverseTrace(Trace):
@@ -355,6 +360,14 @@ class ReverseBox(Box):
 
 def bind(prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
     """Apply ``prim`` to ``operands``: the trace of the innermost box handles it."""
+    top = _innermost(prim, operands)
+    if top is None:
+        return prim.impl(*operands, **params)
+    return top.process(prim, operands, params)
+
+
+def _innermost(prim: Primitive, operands: Sequence[Any]) -> Trace | None:
+    """The trace with the highest level among the operands' boxes (None: all plain)."""
     top = None
     level = 0
     for x in operands:
@@ -365,9 +378,7 @@ def bind(prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
             if t.level > level:
                 top = t
                 level = t.level
-    if top is None:
-        return prim.impl(*operands, **params)
-    return top.process(prim, operands, params)
+    return top
 
 
 def _escaped(x: Box, prim: Primitive) -> Exception:
@@ -649,16 +660,7 @@ def _projection_vjp(j: int) -> Callable[..., Any]:
 
 def bind_multi(prim: MultiPrimitive, operands: Sequence[Any], params: dict) -> tuple[Any, ...]:
     """Apply a multi-output row once; returns one value (a box, or an array) per output."""
-    top = None
-    level = 0
-    for x in operands:
-        if isinstance(x, Box):
-            t = x._trace
-            if t.ended:
-                raise _escaped(x, prim)
-            if t.level > level:
-                top = t
-                level = t.level
+    top = _innermost(prim, operands)
     if top is None:
         return tuple(prim.impl(*operands, **params))
     if type(top) is ReverseTrace:
@@ -676,15 +678,7 @@ def bind_multi(prim: MultiPrimitive, operands: Sequence[Any], params: dict) -> t
 
 def _forward_multi(trace: ForwardTrace, prim: MultiPrimitive, operands: Sequence[Any],
                    params: dict) -> tuple[Any, ...]:  # fmt: skip
-    primals = []
-    tangents = []
-    for x in operands:
-        if type(x) is ForwardBox and x._trace is trace:
-            primals.append(x.value)
-            tangents.append(x.tangent)
-        else:
-            primals.append(x)
-            tangents.append(None)
+    primals, tangents = trace.unpack(operands)
     ans = bind_multi(prim, primals, params)
     ts = prim.jvp(tangents, ans, *primals, **params)
     return tuple(

@@ -597,13 +597,19 @@ def _concat_impl(*xs: Any, axis: int) -> Any:
     return np.concatenate(xs, axis=axis)
 
 
-def _concat_jvp(tangents: list, ans: Any, *xs: Any, axis: int) -> Any:
-    dtype = _float_dtype(ans)
-    ts = [
-        np.zeros(_shape(x), dtype) if t is None else as_dtype(t, dtype)
-        for x, t in zip(xs, tangents)
-    ]
-    return np.concatenate(ts, axis=axis)
+def _joined_jvp(join: Callable) -> Callable:
+    """The JVP of ``join(xs, axis)`` (concatenate, stack): the tangents joined the same way, a
+    constant operand's tangent being zeros."""
+
+    def jvp(tangents: list, ans: Any, *xs: Any, axis: int) -> Any:
+        dtype = _float_dtype(ans)
+        ts = [
+            np.zeros(_shape(x), dtype) if t is None else as_dtype(t, dtype)
+            for x, t in zip(xs, tangents)
+        ]
+        return join(ts, axis=axis)
+
+    return jvp
 
 
 def _concat_vjp(i: int, g: Any, ans: Any, *xs: Any, axis: int) -> Any:
@@ -626,7 +632,7 @@ CONCAT = _register(
     Primitive(
         "concatenate",
         _concat_impl,
-        _concat_jvp,
+        _joined_jvp(np.concatenate),
         _concat_vjp,
         torch="cat",
         vjp_all=_concat_vjp_all,
@@ -636,15 +642,6 @@ CONCAT = _register(
 
 def _stack_impl(*xs: Any, axis: int) -> Any:
     return np.stack(xs, axis=axis)
-
-
-def _stack_jvp(tangents: list, ans: Any, *xs: Any, axis: int) -> Any:
-    dtype = _float_dtype(ans)
-    ts = [
-        np.zeros(_shape(x), dtype) if t is None else as_dtype(t, dtype)
-        for x, t in zip(xs, tangents)
-    ]
-    return np.stack(ts, axis=axis)
 
 
 def _stack_vjp(i: int, g: Any, ans: Any, *xs: Any, axis: int) -> Any:
@@ -663,7 +660,14 @@ def _stack_vjp_all(g: Any, ans: Any, *xs: Any, axis: int, which: Sequence[int]) 
 
 
 STACK = _register(
-    Primitive("stack", _stack_impl, _stack_jvp, _stack_vjp, torch="stack", vjp_all=_stack_vjp_all)
+    Primitive(
+        "stack",
+        _stack_impl,
+        _joined_jvp(np.stack),
+        _stack_vjp,
+        torch="stack",
+        vjp_all=_stack_vjp_all,
+    )
 )
 
 
