@@ -96,16 +96,27 @@ def logsumexp(x: Array, axis: int | None = -1, keepdims: bool = False) -> Array:
     Returns:
         The log-sum-exp along ``axis``.
     """
-    m = np.max(strip(x), axis=axis, keepdims=True)
-    if m.size and not np.all(np.isfinite(m)):
-        m = np.where(np.isfinite(m), m, 0.0)  # a row of -inf (or an inf/nan): no shift there
+    m = _shift(x, axis)
     out = m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
+def _shift(x: Array, axis: int | None) -> np.ndarray:
+    """max x along ``axis`` (kept), read off the plain values: a constant to every trace."""
+    m = np.max(strip(x), axis=axis, keepdims=True)
+    if m.size and not np.all(np.isfinite(m)):
+        m = np.where(np.isfinite(m), m, 0.0)  # a row of -inf (or an inf/nan): no shift there
+    return m
+
+
 def softmax(x: Array, axis: int = -1) -> Array:
-    """Softmax: softmax(x)_i = e^{x_i} / Σ_j e^{x_j} = exp(x_i - logsumexp(x))."""
-    return np.exp(x - logsumexp(x, axis=axis, keepdims=True))
+    """Softmax: softmax(x)_i = e^{x_i - m} / Σ_j e^{x_j - m}, for m = max_j x_j.
+
+    Every m gives the same function (the shift cancels between numerator and denominator), so,
+    as in :func:`logsumexp`, m is a constant that only keeps the exponents ≤ 0.
+    """
+    e = np.exp(x - _shift(x, axis))
+    return e / np.sum(e, axis=axis, keepdims=True)
 
 
 def log_softmax(x: Array, axis: int = -1) -> Array:
@@ -142,8 +153,8 @@ def cross_entropy(logits: Array, labels: np.ndarray) -> Array:
             f"cross_entropy: labels must lie in [0, {c}), got values from {labels.min()} to "
             f"{labels.max()}."
         )
-    one_hot = np.eye(c)[labels]  # picks log p_{y_n} out of each row
-    return -np.mean(np.sum(one_hot * log_softmax(logits, axis=1), axis=1))
+    picked = log_softmax(logits, axis=1)[np.arange(n), labels]  # log p_{y_n} of each row
+    return -np.mean(picked)
 
 
 def mse(prediction: Array, target: Array) -> Array:
