@@ -149,8 +149,13 @@ def binary(
     domain: str = "real",
     kink: str | None = None,
     both: Callable[..., tuple[Any, Any]] | None = None,
+    impl: Callable[[Any, Any], Any] | None = None,
 ) -> Primitive:
     """Row for z = f(x, y) with partials ``dx(x, y, z) = ∂z/∂x``, ``dy(x, y, z) = ∂z/∂y``.
+
+    ``impl`` computes z when it is not the ufunc itself: the arithmetic rows use Python's
+    operators, since on NumPy scalars (a loss, a running total) a ufunc call costs about ten
+    times the operator's, and on arrays the operator calls the same ufunc.
 
     A partial may be ``1`` or ``-1`` (no multiply). Broadcasting is handled once, here: tangents
     are broadcast up to z's shape, cotangents are summed back down to each operand's shape.
@@ -183,15 +188,12 @@ def binary(
         xi = x if i == 0 else y
         p = partials[i]
         c = g if p is _ONE else term(p, g, x, y, ans)  # term inlined for ∂ = 1 (add, subtract)
+        return finish(c, xi)
+
+    def finish(c: Any, xi: Any) -> Any:  # a VJP's last step: sum down to xi's shape and dtype
         if type(c) in _PLAIN and type(xi) in _PLAIN:
             if c.shape == xi.shape and c.dtype == xi.dtype:
                 return c  # plain arrays of one shape and dtype: nothing to sum or cast
-        return _like(unbroadcast(c, _shape(xi)), xi)
-
-    def finish(c: Any, xi: Any) -> Any:  # vjp's last step: sum down to xi's shape, xi's dtype
-        if type(c) is np.ndarray and type(xi) is np.ndarray:
-            if c.shape == xi.shape and c.dtype == xi.dtype:
-                return c
         return _like(unbroadcast(c, _shape(xi)), xi)
 
     def vjp_all(g: Any, ans: Any, x: Any, y: Any, *, which: Sequence[int]) -> list[Any]:
@@ -201,8 +203,8 @@ def binary(
     # only a row whose partials share work gets a vjp_all: for the others (add, multiply, ...)
     # the sweep's one vjp call per traced operand is already the least work, and the cheapest
     prim = Primitive(
-        ufunc.__name__, ufunc, jvp, vjp, sympy=sympy, torch=torch, domain=domain, kink=kink,
-        nin=2, vjp_all=None if both is None else vjp_all,
+        ufunc.__name__, impl or ufunc, jvp, vjp, sympy=sympy, torch=torch, domain=domain,
+        kink=kink, nin=2, vjp_all=None if both is None else vjp_all,
     )  # fmt: skip
     return _register(prim, ufunc)
 
@@ -352,20 +354,16 @@ def _choice_both(mask: Callable) -> Callable:
 
 #      numpy             ∂z/∂x                                   ∂z/∂y
 binary(np.add,           _ONE,                                   _ONE,
-       sympy=lambda a, b: a + b, torch="add")
+       sympy=lambda a, b: a + b, torch="add", impl=operator.add)
 binary(np.subtract,      _ONE,                                   -1,
-       sympy=lambda a, b: a - b, torch="sub")
+       sympy=lambda a, b: a - b, torch="sub", impl=operator.sub)
 binary(np.multiply,      lambda x, y, z: y,                      lambda x, y, z: x,
-       sympy=lambda a, b: a * b, torch="mul")
+       sympy=lambda a, b: a * b, torch="mul", impl=operator.mul)
 binary(np.true_divide,   lambda x, y, z: 1.0 / y,                lambda x, y, z: -z / y,
-       sympy=lambda a, b: a / b, torch="div", domain="positive", both=_div_both)
+       sympy=lambda a, b: a / b, torch="div", domain="positive", both=_div_both,
+       impl=operator.truediv)
 binary(np.power,         _pow_dx,                                _pow_dy,
-       sympy=lambda a, b: a**b, torch="pow", domain="positive")
-# These five compute with Python's operators: on NumPy scalars (a loss, a running total) a ufunc
-# call costs about ten times the operator's, and on arrays the operator calls the same ufunc.
-for _name, _op in {"add": operator.add, "subtract": operator.sub, "multiply": operator.mul,
-                   "divide": operator.truediv, "power": operator.pow}.items():
-    PRIMITIVES[_name].impl = _op
+       sympy=lambda a, b: a**b, torch="pow", domain="positive", impl=operator.pow)
 binary(np.maximum,       lambda x, y, z: _tie(np.greater(strip(x), strip(y)), x, y),
                          lambda x, y, z: _tie(np.less(strip(x), strip(y)), x, y),
        sympy=sp.Max, torch="maximum", kink="ties split the gradient 1/2 : 1/2 (as PyTorch)")
