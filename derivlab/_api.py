@@ -13,6 +13,10 @@ Documented behaviour:
 * Non-differentiable points follow PyTorch's conventions (see :mod:`derivlab._primitives`):
   ``|x|'(0) = 0``, ``sign' = 0``, ties in ``maximum``/``max`` share the gradient.
 * NaN and inf propagate exactly as NumPy's arithmetic propagates them.
+* While ``grad`` or ``value_and_grad`` runs f, the NumPy arrays passed to f (the inputs and
+  the other arguments, such as a data matrix) are read-only; they are writeable again when the
+  gradient is returned, or when f raises. f writing into one raises a ``ValueError`` that says
+  so, instead of a gradient computed from values that changed under the trace.
 """
 
 from __future__ import annotations
@@ -139,7 +143,9 @@ def _reverse_pass(
     them. A caller that sweeps at once (``grad``) passes ``locked``, a list: each input array
     that owns its memory is then made read-only instead of copied (f writing into an input
     raises, as it does for a PyTorch leaf tensor), appended to ``locked``, and the caller makes
-    it writeable again when the sweep is done.
+    it writeable again when the sweep is done. ``grad`` locks f's other array arguments the
+    same way before the trace starts, and the trace keeps a read-only array that owns its
+    memory as it is (:meth:`ReverseTrace.keep`): a data matrix is then never copied.
     """
     trace = ReverseTrace()
     trace.origin = _origin(where, f)
@@ -203,6 +209,21 @@ def _held(x: Any, trace: ReverseTrace, locked: list | None) -> Any:
         x.flags.writeable = False
         locked.append(x)
     return x
+
+
+def _lock_leaves(arg: Any, locked: list) -> None:
+    """Make the plain arrays in a non-differentiated argument read-only (see
+    :func:`_reverse_pass`), so the trace holds them without copying."""
+    if type(arg) is np.ndarray:
+        leaves: Sequence[Any] = (arg,)
+    elif isinstance(arg, (tuple, list, dict)):
+        leaves = tree_flatten(arg)[0]
+    else:
+        return
+    for x in leaves:
+        if type(x) is np.ndarray and x.base is None and x.flags.writeable:
+            x.flags.writeable = False
+            locked.append(x)
 
 
 def _unlock(locked: list) -> None:
@@ -298,15 +319,24 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     def wrapped(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         nums = _check_argnums(argnums, len(args), "grad")
         inner = functools.partial(f, **kwargs) if kwargs else f
-        locked: list = []  # the inputs, read-only until the sweep is done
+        # f's array arguments (data X, labels Y, and the inputs themselves), read-only until the
+        # sweep is done: the trace then reads them in place instead of keeping a copy of each
+        locked: list = []
         try:
+            for n, a in enumerate(args):
+                if n not in nums:
+                    _lock_leaves(a, locked)
+            for a in kwargs.values():
+                _lock_leaves(a, locked)
             return _value_and_grad(inner, args, nums, locked)
         except ValueError as e:
             if locked and str(e) == "assignment destination is read-only":
                 raise ValueError(
-                    "grad: f wrote into one of the arrays it is differentiated with respect to "
-                    "(through another name for it) while derivlab was tracing it. The trace "
-                    "reads the input as it was when f was called; write into a copy instead "
+                    "grad: f wrote into one of the arrays passed to it (an argument, or an "
+                    "input it is differentiated with respect to, perhaps through another name) "
+                    "while derivlab was tracing it. derivlab holds f's array arguments "
+                    "read-only until the gradient is computed, because the backward sweep "
+                    "reads them as they were when f was called. Write into a copy instead "
                     "(np.copy(x)), or build the new value without writing (np.where, "
                     "np.concatenate)."
                 ) from e

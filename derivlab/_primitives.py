@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from derivlab._core import Box, MultiPrimitive, Primitive, basic_index, bind, strip
+from derivlab._core import Box, MultiPrimitive, Primitive, basic_index, bind, scattered, strip
 
 # ---- the registry ----
 
@@ -565,9 +565,8 @@ def _untake_impl(g: Any, *, index: Any, shape: tuple[int, ...]) -> Any:
     out = np.zeros(shape, dtype=_float_dtype(g))
     if basic_index(index):
         out[index] = g  # slices and integers never name an entry twice: a plain write
-    else:
-        np.add.at(out, index, g)  # repeated integer indices accumulate
-    return out
+        return out
+    return scattered(out, index, g)  # repeated integer indices accumulate
 
 
 GETITEM = _register(

@@ -342,6 +342,43 @@ def test_integer_indexing_with_repeats_accumulates() -> None:
     assert_close(h, np.diag([6 * 3 * 1.0, 0.0, 6 * 1 * 3.0]))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(
+    "rows, shape",
+    [
+        ((64, 8), (8, 16)),  # many uses per row (an embedding table): summed by np.bincount
+        ((5,), (40, 3)),  # a few rows of a large table: np.add.at
+    ],
+)
+def test_repeated_index_adjoint_against_torch(rows: tuple, shape: tuple, dtype: Any) -> None:
+    rng = np.random.default_rng(7)
+    W = rng.standard_normal(shape).astype(dtype)
+    idx = rng.integers(0, shape[0], rows)
+    G = rng.standard_normal(rows + shape[1:]).astype(dtype)
+    r3, cols = idx.ravel()[:3, None], np.array([[0, 2, 0]])  # broadcast together to (3, 3)
+
+    def f(W: Any) -> Any:  # rows by an integer array, then (row, column) pairs, then a slice
+        return np.sum(W[idx] * G) + np.sum(W[r3, cols] ** 2) + np.sum(W[idx, 1:] * 0.5)
+
+    def tf(t: Any) -> Any:
+        return (
+            (t[torch.as_tensor(idx)] * torch.tensor(G)).sum()
+            + (t[torch.as_tensor(r3), torch.as_tensor(cols)] ** 2).sum()
+            + (t[torch.as_tensor(idx), 1:] * 0.5).sum()
+        )
+
+    tW = torch.tensor(W, requires_grad=True)
+    tf(tW).backward()
+    g = dl.grad(f)(W)
+    assert g.dtype == dtype
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    assert_close(g, tW.grad, rtol=tol, atol=tol)
+    if dtype == np.float64:  # forward over reverse: the adjoint is applied as a traced row
+        v = rng.standard_normal(shape)
+        hv = torch.autograd.functional.hvp(tf, to_torch(W, False), torch.tensor(v))[1]
+        assert_close(dl.hvp(f, W, v), hv)
+
+
 def test_np_add_at_style_gradient_through_take() -> None:
     x = np.array([0.5, -1.0, 2.0, 0.25])
     g = dl.grad(lambda x: np.sum(np.take(x, [3, 3, 3, 1]) ** 2))(x)
@@ -523,6 +560,33 @@ def test_grad_holds_its_inputs_read_only_instead_of_copying_them() -> None:
     frozen.flags.writeable = False
     dl.grad(lambda v: np.sum(v))(frozen)
     assert not frozen.flags.writeable  # a caller's read-only array stays read-only
+
+
+def test_grad_holds_the_other_array_arguments_read_only_too() -> None:
+    X, Y = np.array([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]), np.ones(3)
+    seen = []
+
+    def loss(w: Any, X: Any, Y: Any, scale: Any = None) -> Any:
+        seen.append((X.flags.writeable, Y.flags.writeable, scale[0].flags.writeable))
+        return np.sum((X @ w - Y) ** 2) * scale[0][0]
+
+    scale = (np.array([2.0]), "a label")
+    g = dl.grad(loss)(np.ones(2), X, Y, scale=scale)
+    assert_close(g, 2 * 2.0 * X.T @ (X @ np.ones(2) - Y))
+    assert seen == [(False, False, False)]  # held in place, not copied, while traced
+    assert X.flags.writeable and Y.flags.writeable and scale[0].flags.writeable
+
+    def scribbles(w: Any, X: Any) -> Any:
+        y = X @ w
+        X[:] = 0.0  # the sweep reads X for the gradient: it must not change under the trace
+        return np.sum(y)
+
+    with pytest.raises(ValueError, match="wrote into one of the arrays passed to it"):
+        dl.grad(scribbles)(np.ones(2), X)
+    assert X.flags.writeable and X[2, 1] == 5.0  # unchanged, and writeable again
+    view = X[:, :1]  # a view is not locked (its base could change): the trace copies it
+    assert_close(dl.grad(scribbles)(np.ones(1), view), [0.0 + 2.0 + 4.0])  # X as it was
+    assert not view.any() and view.flags.writeable
 
 
 def test_gradients_share_no_memory_with_each_other() -> None:
