@@ -443,6 +443,8 @@ def _matmul_vjp_all(g: Any, ans: Any, a: Any, b: Any, *, which: Sequence[int]) -
     if b_nd == 1:
         g = np.expand_dims(g, -1)
     ga = gb = None
+    if a_nd > 2 and b_nd == 2:  # a batch of rows times one matrix (x @ W.T in a linear layer)
+        return _rows_times_matrix_vjp(g, a, b, need_a, need_b)
     if need_a:
         b2 = b if b_nd > 1 else np.expand_dims(b, -1)
         ga = g @ np.swapaxes(b2, -1, -2)  # G Bᵀ
@@ -451,6 +453,21 @@ def _matmul_vjp_all(g: Any, ans: Any, a: Any, b: Any, *, which: Sequence[int]) -
         a2 = a if a_nd > 1 else np.expand_dims(a, -2)
         gb = np.swapaxes(a2, -1, -2) @ g  # Aᵀ G
         gb = unbroadcast(np.squeeze(gb, -1) if b_nd == 1 else gb, _shape(b))
+    return [ga, gb]
+
+
+def _rows_times_matrix_vjp(g: Any, a: Any, b: Any, need_a: bool, need_b: bool) -> list[Any]:
+    """Both cotangents of ``a @ b`` for ``a`` of shape (..., m, k) and a matrix ``b`` (k, n).
+
+    The batch dimensions are flattened into the rows, so each cotangent is ONE matrix product:
+    ``B``'s is ``A_flatᵀ G_flat``, which is the sum over the batch of ``A_iᵀ G_i`` without the
+    stack of per-item products that broadcasting would build and then sum away.
+    """
+    a_shape = _shape(a)
+    rows = math.prod(a_shape[:-1])
+    g2 = np.reshape(g, (rows, _shape(b)[1]))
+    ga = np.reshape(g2 @ np.swapaxes(b, 0, 1), a_shape) if need_a else None
+    gb = np.swapaxes(np.reshape(a, (rows, a_shape[-1])), 0, 1) @ g2 if need_b else None
     return [ga, gb]
 
 

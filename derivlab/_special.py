@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
+from numpy.polynomial import chebyshev
 
 from derivlab._core import Box, Primitive, bind
 from derivlab._primitives import _register
@@ -14,32 +15,29 @@ from derivlab._primitives import _register
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)  # a Python float: keeps float32 float32
 
 # erf in float64, vectorised (math.erf element by element took a third of chapter 15's step).
-# |x| < 1: erf(x) = x·P(x²), P the Taylor series of erf(x)/x, 19 terms (the next is < 4e-18).
+# |x| < 1: erf(x) = x·P(x²), P the degree-12 Chebyshev interpolant in t = x² on [0, 1] of
+# erf(√t)/√t, computed with mpmath at 50 digits and expanded in powers of t (its error there is
+# below 1e-17; evaluated in float64 by Horner's rule it is within 2 ulp of erf). It replaced the
+# 19-term Taylor series: 12 steps of Horner's rule instead of 18, on every GELU input.
 # 1 ≤ |x| < 6: erf(x) = 1 − e^{−x²}·F(x) with F(x) = erfc(x)·e^{x²} smooth and slowly varying:
 # a degree-16 Chebyshev interpolant on each of four intervals, coefficients computed with
 # mpmath at 40 digits (F's relative error ≤ 2e-16 on each). |x| ≥ 6: erfc(x) < 3e-17, so
 # erf(x) = ±1 in float64. Checked against math.erf in tests/test_regressions.py.
-_ERF_TAYLOR = np.array(
+_ERF_SMALL = np.array(
     [
         1.1283791670955126,
-        -0.37612638903183754,
-        0.11283791670955126,
-        -0.026866170645131252,
-        0.005223977625442188,
-        -0.0008548327023450853,
-        0.00012055332981789664,
-        -1.492565035840625e-05,
-        1.6462114365889248e-06,
-        -1.6365844691234924e-07,
-        1.4807192815879218e-08,
-        -1.2290555301717928e-09,
-        9.422759064650411e-11,
-        -6.7113668551641105e-12,
-        4.4632242632864775e-13,
-        -2.7835162072109215e-14,
-        1.6342614095367152e-15,
-        -9.063970842808673e-17,
-        4.763348040515068e-18,
+        -0.3761263890318375,
+        0.11283791670954879,
+        -0.026866170645076792,
+        0.0052239776248180145,
+        -0.000854832698083379,
+        0.0001205533111164271,
+        -1.4925595266831182e-05,
+        1.6461000484121368e-06,
+        -1.6350312701054695e-07,
+        1.4659775274047436e-08,
+        -1.1372848856791674e-09,
+        5.957176147748911e-11,
     ]
 )
 _ERFC_EDGES = np.array([1.0, 2.0, 3.25, 4.5, 6.0])
@@ -125,47 +123,64 @@ _ERFC_CHEB = np.array(
 )
 
 
-def _erf_float64(a: np.ndarray) -> np.ndarray:
-    if a.ndim == 0:  # NumPy's arithmetic on 0-d arrays returns scalars, which cannot be indexed
-        return _erf_float64(a.reshape(1)).reshape(())
+# the interpolants in powers of u, for Horner's rule (well conditioned here: every power's
+# coefficient is below 0.33 and |u| ≤ 1; F stays within 2.3e-16 of its mpmath value), one row per
+# power, one column per interval; each interval's u = (2x − (lo + hi)) / (hi − lo)
+_ERFC_POWERS = np.array([chebyshev.cheb2poly(c) for c in _ERFC_CHEB]).T.copy()
+_ERFC_SUMS = _ERFC_EDGES[:-1] + _ERFC_EDGES[1:]
+_ERFC_SCALES = 1.0 / (_ERFC_EDGES[1:] - _ERFC_EDGES[:-1])
+
+
+def _erf_float64(x: np.ndarray) -> np.ndarray:
+    a = np.ascontiguousarray(x).reshape(-1)  # flat (a 0-d array too): positions index it
     # two float temporaries in all (t and p): a fresh array of this size can cost as much in
     # page faults as the arithmetic, when the heap has just been trimmed
     small = (a > -1.0) & (a < 1.0)  # false for nan
     everywhere = bool(small.all())
-    # the Taylor branch runs on the whole array (x set to 0 where |x| ≥ 1, overwritten below):
+    # the |x| < 1 branch runs on the whole array (x set to 0 where |x| ≥ 1, overwritten below):
     # cheaper than gathering the small values out and scattering them back
     t = a.copy() if everywhere else np.where(small, a, 0.0)
     t *= t
-    p = t * _ERF_TAYLOR[-1]
-    for c in _ERF_TAYLOR[-2:0:-1]:  # Horner's rule, in place
+    p = t * _ERF_SMALL[-1]
+    for c in _ERF_SMALL[-2:0:-1]:  # Horner's rule, in place
         p += c
         p *= t
-    p += _ERF_TAYLOR[0]
+    p += _ERF_SMALL[0]
     p *= a
-    if everywhere:
-        return p
-    rest = ~small
-    ar = a[rest]
+    if not everywhere:
+        rest = np.flatnonzero(~small)  # positions: a gather and a scatter by them are cheaper
+        p[rest] = _erf_large(a.take(rest))  # than by the boolean mask
+    return p.reshape(np.shape(x))
+
+
+def _erf_large(ar: np.ndarray) -> np.ndarray:
+    """erf of values with |x| ≥ 1 (or nan)."""
     xr = np.abs(ar)
     fr = np.sign(ar)  # |x| ≥ 6, ±inf: ±1; nan stays nan
-    for lo, hi, coef in zip(_ERFC_EDGES[:-1], _ERFC_EDGES[1:], _ERFC_CHEB):
-        # one interval at a time, so each Clenshaw step multiplies by a scalar coefficient
-        inside = (xr >= lo) & (xr < hi)
-        if not inside.any():
-            continue
-        xm = xr[inside]
-        u2 = 2.0 * (2.0 * xm - (lo + hi)) / (hi - lo)  # 2u, u in [-1, 1] on the interval
-        b1 = np.full_like(xm, coef[-1])
-        b2 = np.zeros_like(xm)
-        for c in coef[-2:0:-1]:  # Clenshaw's recurrence, in place:
-            b2 -= c  # b1, b2 = c + u2·b1 − b2, b1
-            b2 *= -1.0
-            b2 += u2 * b1
-            b1, b2 = b2, b1
-        f = coef[0] + 0.5 * u2 * b1 - b2
-        fr[inside] *= 1.0 - np.exp(-xm * xm) * f  # sign(x) · (1 − erfc|x|)
-    p[rest] = fr
-    return p
+    mid = xr < _ERFC_EDGES[-1]  # 1 ≤ |x| < 6
+    everywhere = bool(mid.all())
+    xm = xr if everywhere else xr[mid]
+    if not xm.size:
+        return fr
+    # every interval at once: each value reads its own interval's coefficients, so the work is
+    # one Horner step per degree for all of them (not one pass per interval)
+    k = (xm >= _ERFC_EDGES[1]).astype(np.intp)
+    for edge in _ERFC_EDGES[2:-1]:
+        k += xm >= edge  # the interval of each value, 0 to 3
+    u = 2.0 * xm
+    u -= _ERFC_SUMS[k]
+    u *= _ERFC_SCALES[k]  # u in [-1, 1] on each value's interval
+    f = _ERFC_POWERS[-1][k]
+    for row in _ERFC_POWERS[-2::-1]:
+        f *= u
+        f += row[k]
+    f *= np.exp(-xm * xm)  # erfc|x|
+    np.subtract(1.0, f, out=f)  # erf|x|
+    if everywhere:
+        fr *= f  # sign(x) · erf|x|
+    else:
+        fr[mid] *= f
+    return fr
 
 
 def erf(x: Any) -> Any:

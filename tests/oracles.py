@@ -190,6 +190,10 @@ STRUCTURAL: dict[str, list[Case]] = {
         _case("batch-broadcast", lambda a, b: a @ b, lambda a, b: a @ b, _a(2, 1, 3, 4),
               _a(5, 4, 2)),
         _case("batch@vec", lambda a, b: a @ b, lambda a, b: a @ b, _a(2, 3, 4), _a(4)),
+        # a batch of rows times one matrix (a linear layer's x @ W.T): batch flattened in the VJP
+        _case("batch@mat", lambda a, b: a @ b, lambda a, b: a @ b, _a(2, 3, 4), _a(4, 2)),
+        _case("batch@mat.T", lambda a, b: a @ b.T, lambda a, b: a @ b.T, _a(2, 2, 3, 4),
+              _a(5, 4)),
     ],
     "sum": [
         _case("all", np.sum, torch.sum, _a(2, 3, 4)),

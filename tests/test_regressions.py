@@ -748,7 +748,7 @@ def test_remainder_operators_both_ways_match_torch() -> None:
 
 
 def test_vectorised_erf_matches_math_erf_to_a_few_ulp() -> None:
-    # erf is computed array-wide (a Taylor polynomial below 1, e^{-x²} times Chebyshev
+    # erf is computed array-wide (a polynomial in x² below 1, e^{-x²} times Chebyshev
     # interpolants of erfc(x)e^{x²} up to 6): it must agree with the C library's erf everywhere
     import math
 
