@@ -161,7 +161,7 @@ def _reverse_pass(
         with gc_paused():  # the tape grows by a few tracked objects per op: no full collections
             out = _call(f, boxed_args)
     finally:
-        trace.ended = True  # a box of this trace used from now on has escaped it
+        tape = trace.close()  # a box of this trace used from now on has escaped it
     out_leaves, out_def = tree_flatten(out)
 
     def pullback(cotangent: Any) -> tuple[Any, ...]:
@@ -182,7 +182,7 @@ def _reverse_pass(
                 if isinstance(c, (float, int, np.floating, np.integer)):  # a plain number: an
                     c = np.asarray(c, dtype=np.result_type(strip(o)))  # array of its dtype
                 seeds.append((o, lift(c)))
-        cts = backward(seeds, trace) if seeds else {}
+        cts = backward(seeds, tape) if seeds else {}
         result = []
         handed: set[int] = {id(c) for c in ct_leaves}  # arrays the caller holds already
         for boxes, treedef in zip(flat, defs):

@@ -182,6 +182,19 @@ class ReverseTrace(Trace):
         self.tape.append(box)
         return box
 
+    def close(self) -> list[ReverseBox]:
+        """End the trace and hand over its tape.
+
+        Each box refers to its trace, so a trace that kept its tape would sit in a reference
+        cycle with every box on it, and the tape, with all of its intermediate arrays, would
+        wait for Python's cyclic garbage collector after each gradient. Handed to the caller
+        (a pullback), the tape is freed by reference counting as soon as the caller drops it.
+        A box used after this has escaped the trace (see :func:`_escaped`).
+        """
+        tape, self.tape = self.tape, []
+        self.ended = True
+        return tape
+
     def keep(self, x: Any) -> Any:
         """The trace's own copy of a plain array operand, so that the caller may mutate theirs.
 
@@ -447,9 +460,9 @@ def count_call() -> None:
         _COUNTERS[-1].cost.calls += 1
 
 
-def _tape_bytes(trace: ReverseTrace) -> int:
-    """Bytes of the intermediates ``trace`` keeps for its sweep (every recorded output)."""
-    held = {id(v): v for v in (strip(node.value) for node in trace.tape if node.prim)}
+def _tape_bytes(tape: list[ReverseBox]) -> int:
+    """Bytes of the intermediates a tape keeps for its sweep (every recorded output)."""
+    held = {id(v): v for v in (strip(node.value) for node in tape if node.prim)}
     # a multi-output row's joint node holds a tuple; its output nodes hold the same arrays
     return sum(np.asarray(v).nbytes for v in held.values() if type(v) is not tuple)
 
@@ -457,20 +470,21 @@ def _tape_bytes(trace: ReverseTrace) -> int:
 # ---- reverse sweep ----
 
 
-def backward(seeds: Sequence[tuple[ReverseBox, Any]], trace: ReverseTrace) -> dict[int, Any]:
-    """Propagate cotangents from output boxes to every node; returns ``{id(node): cotangent}``.
+def backward(seeds: Sequence[tuple[ReverseBox, Any]], tape: list[ReverseBox]) -> dict[int, Any]:
+    """Propagate cotangents from output boxes to every node of ``tape`` (a trace's record,
+    handed over by :meth:`ReverseTrace.close`); returns ``{id(node): cotangent}``.
 
     Cotangents live in a dictionary that belongs to this call, never on the nodes, so calling
     ``grad`` twice on the same function gives the same answer.
     """
     if _COUNTERS:  # dl.cost's tape_bytes: the most that reverse mode's tapes hold at once
-        held, cost = _tape_bytes(trace), _COUNTERS[-1].cost
+        held, cost = _tape_bytes(tape), _COUNTERS[-1].cost
         cost._hold(held)
         try:
-            return _sweep(seeds, trace)
+            return _sweep(seeds, tape)
         finally:
             cost._hold(-held)
-    return _sweep(seeds, trace)
+    return _sweep(seeds, tape)
 
 
 @contextlib.contextmanager
@@ -490,12 +504,12 @@ def gc_paused() -> Any:
             gc.enable()
 
 
-def _sweep(seeds: Sequence[tuple[ReverseBox, Any]], trace: ReverseTrace) -> dict[int, Any]:
+def _sweep(seeds: Sequence[tuple[ReverseBox, Any]], tape: list[ReverseBox]) -> dict[int, Any]:
     with gc_paused():
-        return _sweep_tape(seeds, trace)
+        return _sweep_tape(seeds, tape)
 
 
-def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], trace: ReverseTrace) -> dict[int, Any]:
+def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], tape: list[ReverseBox]) -> dict[int, Any]:
     cts: dict[int, Any] = {}
     owned: set[int] = set()  # cotangents this sweep allocated itself, safe to add into in place
     for box, g in seeds:
@@ -504,7 +518,7 @@ def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], trace: ReverseTrace) ->
     # reverse creation order is a reverse topological order (see ReverseTrace); the loop is
     # iterative, so a 100,000-op chain needs no recursion
     pop, discard = cts.pop, owned.discard
-    for node in reversed(trace.tape):
+    for node in reversed(tape):
         key = id(node)
         g = pop(key, None)
         if g is None:

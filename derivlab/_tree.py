@@ -16,32 +16,34 @@ from typing import Any
 def tree_flatten(tree: Any) -> tuple[list[Any], Any]:
     """Split a nested tuple/list/dict into its leaves (depth first) and a structure description."""
     leaves: list[Any] = []
+    return leaves, _walk(tree, leaves)
 
-    def walk(node: Any) -> Any:
-        if isinstance(node, dict):
-            keys = tuple(node)
-            return (dict, keys, tuple(walk(node[k]) for k in keys))
-        if isinstance(node, (tuple, list)) and not hasattr(node, "_fields"):
-            return (type(node), None, tuple(walk(c) for c in node))
-        leaves.append(node)
-        return None
 
-    return leaves, walk(tree)
+def _walk(node: Any, leaves: list[Any]) -> Any:
+    # module-level, not a closure: a nested function that calls itself sits in a reference cycle
+    # with its own cell, and the cycle would keep every leaf (a whole reverse-mode graph, from
+    # an output box) alive until the cyclic garbage collector ran
+    if isinstance(node, dict):
+        keys = tuple(node)
+        return (dict, keys, tuple(_walk(node[k], leaves) for k in keys))
+    if isinstance(node, (tuple, list)) and not hasattr(node, "_fields"):
+        return (type(node), None, tuple(_walk(c, leaves) for c in node))
+    leaves.append(node)
+    return None
 
 
 def tree_unflatten(treedef: Any, leaves: list[Any]) -> Any:
     """Rebuild the structure described by ``treedef`` from ``leaves`` (the inverse of flatten)."""
-    it = iter(leaves)
+    return _build(treedef, iter(leaves))
 
-    def build(d: Any) -> Any:
-        if d is None:
-            return next(it)
-        kind, keys, children = d
-        if kind is dict:
-            return {k: build(c) for k, c in zip(keys, children)}
-        return kind(build(c) for c in children)
 
-    return build(treedef)
+def _build(d: Any, it: Any) -> Any:
+    if d is None:
+        return next(it)
+    kind, keys, children = d
+    if kind is dict:
+        return {k: _build(c, it) for k, c in zip(keys, children)}
+    return kind(_build(c, it) for c in children)
 
 
 def tree_map(fn: Callable[..., Any], tree: Any, *rest: Any) -> Any:

@@ -589,6 +589,41 @@ def test_grad_holds_the_other_array_arguments_read_only_too() -> None:
     assert not view.any() and view.flags.writeable
 
 
+@pytest.mark.parametrize(
+    "run",
+    [
+        lambda x: dl.grad(lambda x: np.sum(np.sin(x) * x))(x),
+        lambda x: dl.value_and_grad(lambda p: np.sum(p["a"] * np.tanh(p["b"])))({"a": x, "b": x}),
+        lambda x: dl.vjp(lambda x: (np.sin(x), x * x), x)[1]((x, x)),
+        lambda x: dl.hessian(lambda x: np.sum(np.sin(x) ** 3))(x[:3]),
+        lambda x: dl.jacrev(np.sin)(x[:3]),
+        lambda x: dl.jacfwd(np.sin)(x[:3]),
+        lambda x: dl.hvp(lambda x: np.sum(np.sin(x) ** 3), x, x),
+        lambda x: dl.grad(lambda A: np.sum(np.linalg.eigh(A)[1] ** 3))(np.diag(x[:3]) + 0.1),
+        lambda x: dl.cost(dl.grad(lambda x: np.sum(x[::2] * x[1::2])), x),
+    ],
+    ids=["grad", "value_and_grad", "vjp", "hessian", "jacrev", "jacfwd", "hvp", "eigh", "cost"],
+)
+def test_a_derivative_leaves_no_reference_cycles(run: Any) -> None:
+    """The tape and its intermediate arrays are freed by reference counting when the
+    transformation returns, not left in cycles for the garbage collector (a trace holding its
+    boxes, or a recursive closure holding the leaves, kept a whole graph alive)."""
+    import gc
+
+    x = np.linspace(0.1, 1.0, 6)
+    run(x)  # warm: first calls may cache
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        run(x)
+        gc.collect()
+        garbage = [type(o).__name__ for o in gc.garbage]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert garbage == []
+
+
 def test_gradients_share_no_memory_with_each_other() -> None:
     a, b = np.ones(2), np.ones(2)
     ga, gb = dl.grad(lambda x, y: np.sum(x + y), argnums=(0, 1))(a, b)  # one cotangent for both
