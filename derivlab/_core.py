@@ -149,28 +149,28 @@ class ReverseTrace(Trace):
             x = operands[0]
             if type(x) is ReverseBox and x._trace is self and not isinstance(x.value, Box):
                 v = x.value
-                box = ReverseBox(prim.impl(v), self, prim, (v,), params, ((x, 0),))
+                box = ReverseBox(prim.impl(v), self, prim, (v,), params, (x,))
                 self.tape.append(box)
                 return box
         primals = []
-        parents = []
+        parents = []  # aligned with the operands: the box of each traced one, else None
         nested = False  # whether a value is itself a box (of an enclosing trace)
-        i = 0
         for x in operands:
             t = type(x)
             if t is ReverseBox and x._trace is self:
                 x_value = x.value
                 primals.append(x_value)
-                parents.append((x, i))
+                parents.append(x)
                 if type(x_value) is not np.ndarray and isinstance(x_value, Box):
                     nested = True
-            elif t is np.ndarray:
+                continue
+            parents.append(None)  # a constant of this trace
+            if t is np.ndarray:
                 primals.append(self.keep(x))
             else:
                 primals.append(x)
                 if isinstance(x, Box):
                     nested = True
-            i += 1
         if params:  # only arrays (an index array, a mask) need the trace's own copy
             for v in params.values():
                 if type(v) is np.ndarray or type(v) is tuple:
@@ -347,7 +347,12 @@ class ForwardBox(Box):
 
 
 class ReverseBox(Box):
-    """A node of the reverse-mode record: its value and the primitive application that made it."""
+    """A node of the reverse-mode record: its value and the primitive application that made it.
+
+    ``primals`` are the values of the row's operands and ``parents`` is aligned with them: the
+    box of each operand traced by this trace, ``None`` for a constant (one small list per node;
+    the tape's nodes are most of what a gradient allocates and frees).
+    """
 
     __slots__ = ("prim", "primals", "params", "parents")
 
@@ -358,7 +363,7 @@ class ReverseBox(Box):
         prim: Primitive | None = None,
         primals: Sequence[Any] = (),
         params: dict | None = None,
-        parents: Sequence[tuple[ReverseBox, int]] = (),
+        parents: Sequence[ReverseBox | None] = (),
     ) -> None:
         self.value = value
         self._trace = trace
@@ -529,14 +534,15 @@ def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], tape: list[ReverseBox])
         if prim.name == "getitem" and (type(g) is np.ndarray or isinstance(g, np.generic)):
             # the adjoint of x[index], added straight into x's cotangent: no dense zero array
             # per slice (a loop over 8,192 windows would allocate 8,192 of them)
-            for parent, _ in parents:
-                _scatter_add(cts, owned, id(parent), node.primals[0], node.params["index"], g)
+            _scatter_add(cts, owned, id(parents[0]), node.primals[0], node.params["index"], g)
             continue
         every = None
         if prim.vjp_all is not None:  # one call for the operands that are traced parents
-            which = [i for _, i in parents]
+            which = [i for i, parent in enumerate(parents) if parent is not None]
             every = prim.vjp_all(g, node.value, *node.primals, which=which, **node.params)
-        for parent, i in parents:
+        for i, parent in enumerate(parents):
+            if parent is None:
+                continue
             key = id(parent)
             # chain rule: add g · ∂node/∂parent to the parent's cotangent
             if every is not None:
@@ -714,19 +720,20 @@ def _reverse_multi(trace: ReverseTrace, prim: MultiPrimitive, operands: Sequence
                    params: dict) -> tuple[Any, ...]:  # fmt: skip
     primals = []
     parents = []
-    for i, x in enumerate(operands):
+    for x in operands:
         if type(x) is ReverseBox and x._trace is trace:
             primals.append(x.value)
-            parents.append((x, i))
+            parents.append(x)
         else:
             primals.append(trace.keep(x) if type(x) is np.ndarray else x)
+            parents.append(None)
     params = {k: trace.keep(v) for k, v in params.items()}
     ans = bind_multi(prim, primals, params)
     joint = ReverseBox(ans, trace, prim, primals, params, parents)
     trace.tape.append(joint)
     outs = []
     for a, proj in zip(ans, prim.projections):
-        box = ReverseBox(a, trace, proj, (), {}, ((joint, 0),))
+        box = ReverseBox(a, trace, proj, (), {}, (joint,))
         trace.tape.append(box)  # after the joint node: the sweep reaches it first
         outs.append(box)
     return tuple(outs)

@@ -84,7 +84,7 @@ def _one_output(out: Any, name: str, what: str) -> Any:
 def _record(trace: ReverseTrace, prim: Primitive, out: Any, leaves: list, primals: list,
             params: dict) -> ReverseBox:  # fmt: skip
     """Put one node on ``trace``'s tape whose parents are the leaves boxed in ``trace``."""
-    parents = [(x, i) for i, x in enumerate(leaves) if type(x) is ReverseBox and x._trace is trace]
+    parents = [x if type(x) is ReverseBox and x._trace is trace else None for x in leaves]
     box = ReverseBox(out, trace, prim, primals, params, parents)
     trace.tape.append(box)
     return box

@@ -976,7 +976,7 @@ def rows_used(fn: Callable[..., Any], *args: np.ndarray) -> set[str]:
         seen.add(id(node))
         if node.prim is not None:
             names.add(node.prim.name)
-        stack.extend(parent for parent, _ in node.parents)
+        stack.extend(parent for parent in node.parents if parent is not None)
     return names
 
 
