@@ -29,8 +29,13 @@ Conventions (the same as PyTorch's, so the two agree everywhere):
   ``np.fft.irfft``) before the function returns. Complex inputs and outputs raise, and so does
   a complex operation with no rule, rather than returning a complex or wrong derivative.
 * The reverse trace keeps its own copy of the plain arrays an op reads, so mutating them
-  afterwards cannot change a gradient; a traced value used after its transformation returned
-  (it escaped into a list or a global) raises a ``TypeError`` saying where it was made.
+  afterwards cannot change a gradient (``grad`` holds the arrays passed to f read-only while it
+  runs instead of copying them); a traced value used after its transformation returned (it
+  escaped into a list or a global) raises a ``TypeError`` saying where it was made.
+* A gradient frees its tape as its sweep goes; on Linux with glibc, importing derivlab raises
+  malloc's thresholds for handing memory back to the system, so a training loop reuses that
+  memory instead of faulting it in again each step (:mod:`derivlab._heap`;
+  ``DERIVLAB_MALLOC=default`` leaves malloc as it is).
 * Tangents and gradients have the dtype of their primal (float32 in, float32 out).
 * Inputs to differentiate are floating point: a Python ``int`` or an integer array raises a
   ``TypeError`` (write ``3.0``, or ``x.astype(float)``).
@@ -47,6 +52,7 @@ Example:
 import importlib
 
 from derivlab import (
+    _heap,  # noqa: F401  (glibc's malloc thresholds, set once: see derivlab._heap)
     _special,  # noqa: F401  (registers the erf row of the primitive table)
     nn,
     numeric,

@@ -145,8 +145,10 @@ def _reverse_pass(
     raises, as it does for a PyTorch leaf tensor), appended to ``locked``, and the caller makes
     it writeable again when the sweep is done. ``grad`` locks f's other array arguments the
     same way before the trace starts, and the trace keeps a read-only array that owns its
-    memory as it is (:meth:`ReverseTrace.keep`): a data matrix is then never copied.
+    memory as it is (:meth:`ReverseTrace.keep`): a data matrix is then never copied. Such a
+    caller's pullback runs once, and its sweep frees the tape as it goes (see ``backward``).
     """
+    once = locked is not None  # grad: the pullback runs once, right after the trace
     trace = ReverseTrace()
     trace.origin = _origin(where, f)
     flat, defs = [], []
@@ -182,7 +184,9 @@ def _reverse_pass(
                 if isinstance(c, (float, int, np.floating, np.integer)):  # a plain number: an
                     c = np.asarray(c, dtype=np.result_type(strip(o)))  # array of its dtype
                 seeds.append((o, lift(c)))
-        cts = backward(seeds, tape) if seeds else {}
+        if once and not tape and seeds:
+            raise RuntimeError("derivlab internal: a one-shot pullback was called twice")
+        cts = backward(seeds, tape, consume=once) if seeds else {}
         result = []
         handed: set[int] = {id(c) for c in ct_leaves}  # arrays the caller holds already
         for boxes, treedef in zip(flat, defs):

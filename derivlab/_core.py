@@ -475,21 +475,30 @@ def _tape_bytes(tape: list[ReverseBox]) -> int:
 # ---- reverse sweep ----
 
 
-def backward(seeds: Sequence[tuple[ReverseBox, Any]], tape: list[ReverseBox]) -> dict[int, Any]:
+def backward(
+    seeds: Sequence[tuple[ReverseBox, Any]], tape: list[ReverseBox], consume: bool = False
+) -> dict[int, Any]:
     """Propagate cotangents from output boxes to every node of ``tape`` (a trace's record,
     handed over by :meth:`ReverseTrace.close`); returns ``{id(node): cotangent}``.
 
     Cotangents live in a dictionary that belongs to this call, never on the nodes, so calling
     ``grad`` twice on the same function gives the same answer.
+
+    With ``consume`` (a sweep that runs once, as ``grad``'s does), the sweep pops each node off
+    the tape as it passes it, so a node and the intermediates only it holds are freed as soon
+    as its rule has run, as PyTorch frees a graph's saved tensors during ``backward()``. The
+    memory of the forward pass is then reused by the sweep's own arrays instead of being
+    released all at once at the end, which made the C allocator hand the heap back to the
+    system and fault the same pages in again on the next step.
     """
     if _COUNTERS:  # dl.cost's tape_bytes: the most that reverse mode's tapes hold at once
         held, cost = _tape_bytes(tape), _COUNTERS[-1].cost
         cost._hold(held)
         try:
-            return _sweep(seeds, tape)
+            return _sweep(seeds, tape, consume)
         finally:
             cost._hold(-held)
-    return _sweep(seeds, tape)
+    return _sweep(seeds, tape, consume)
 
 
 @contextlib.contextmanager
@@ -509,12 +518,20 @@ def gc_paused() -> Any:
             gc.enable()
 
 
-def _sweep(seeds: Sequence[tuple[ReverseBox, Any]], tape: list[ReverseBox]) -> dict[int, Any]:
+def _sweep(seeds: Sequence[tuple[ReverseBox, Any]], tape: list[ReverseBox],
+           consume: bool) -> dict[int, Any]:  # fmt: skip
     with gc_paused():
-        return _sweep_tape(seeds, tape)
+        return _sweep_tape(seeds, _popped(tape) if consume else reversed(tape))
 
 
-def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], tape: list[ReverseBox]) -> dict[int, Any]:
+def _popped(tape: list[ReverseBox]) -> Any:
+    """The tape's nodes, last first, each removed from the tape as it is handed out."""
+    pop = tape.pop
+    while tape:
+        yield pop()
+
+
+def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], nodes: Any) -> dict[int, Any]:
     cts: dict[int, Any] = {}
     owned: set[int] = set()  # cotangents this sweep allocated itself, safe to add into in place
     for box, g in seeds:
@@ -523,7 +540,7 @@ def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], tape: list[ReverseBox])
     # reverse creation order is a reverse topological order (see ReverseTrace); the loop is
     # iterative, so a 100,000-op chain needs no recursion
     pop, discard = cts.pop, owned.discard
-    for node in reversed(tape):
+    for node in nodes:
         key = id(node)
         g = pop(key, None)
         if g is None:
