@@ -55,12 +55,16 @@ def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     gshape = _shape(g)
     if gshape == shape:
         return g
+    # a plain array is summed by the ufunc itself (np.sum's Python wrapper costs more than a
+    # small bias's sum); a box goes through np.sum, so that its trace records the sum
+    total = np.add.reduce if type(g) is np.ndarray else np.sum
     lead = len(gshape) - len(shape)
     if lead > 0:
-        g = np.sum(g, axis=tuple(range(lead)))
-    axes = tuple(i for i, s in enumerate(shape) if s == 1 and _shape(g)[i] != 1)
+        g = total(g, axis=tuple(range(lead)))
+        gshape = gshape[lead:]
+    axes = tuple(i for i, s in enumerate(shape) if s == 1 and gshape[i] != 1)
     if axes:
-        g = np.sum(g, axis=axes, keepdims=True)
+        g = total(g, axis=axes, keepdims=True)
     return g
 
 
@@ -212,7 +216,13 @@ def binary(
 # fmt: off
 # ---- the elementwise table ----
 #        numpy           f'(x) from x and y = f(x), then the SymPy and torch counterparts
-elementwise(np.negative, lambda x, y: -np.ones_like(y), sympy=lambda a: -a, torch="neg")
+_register(
+    Primitive(
+        "negative", operator.neg, lambda tangents, ans, x: -tangents[0],
+        lambda i, g, ans, x: -g, sympy=lambda a: -a, torch="neg", nin=1,
+    ),
+    np.negative,
+)  # fmt: skip  (its derivative is -1: the rules negate, with no array of ones to multiply by)
 elementwise(np.positive, lambda x, y: np.ones_like(y), sympy=lambda a: a, torch="positive")
 elementwise(np.absolute, lambda x, y: np.sign(x), sympy=sp.Abs, torch="abs",
             kink="|x|'(0) = 0 (PyTorch's convention: sign(0) = 0)")
