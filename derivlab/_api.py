@@ -149,6 +149,7 @@ def _reverse_pass(
     caller's pullback runs once, and its sweep frees the tape as it goes (see ``backward``).
     """
     once = locked is not None  # grad: the pullback runs once, right after the trace
+    spent: list[bool] = []
     trace = ReverseTrace()
     trace.origin = _origin(where, f)
     flat, defs = [], []
@@ -184,8 +185,10 @@ def _reverse_pass(
                 if isinstance(c, (float, int, np.floating, np.integer)):  # a plain number: an
                     c = np.asarray(c, dtype=np.result_type(strip(o)))  # array of its dtype
                 seeds.append((o, lift(c)))
-        if once and not tape and seeds:
-            raise RuntimeError("derivlab internal: a one-shot pullback was called twice")
+        if once:  # grad's sweep frees the tape as it goes: there is no second sweep
+            if spent:
+                raise RuntimeError("derivlab internal: grad's one-shot pullback ran twice")
+            spent.append(True)
         cts = backward(seeds, tape, consume=once) if seeds else {}
         result = []
         handed: set[int] = {id(c) for c in ct_leaves}  # arrays the caller holds already

@@ -624,6 +624,15 @@ def test_a_derivative_leaves_no_reference_cycles(run: Any) -> None:
     assert garbage == []
 
 
+def test_gradient_of_a_function_that_records_nothing() -> None:
+    """An output that is an input (an empty tape) or a constant: grad's one-shot sweep runs."""
+    assert dl.grad(lambda x: x)(3.0) == 1.0
+    value, g = dl.value_and_grad(lambda x, y: y, argnums=(0, 1))(1.0, 2.0)
+    assert value == 2.0 and g == (0.0, 1.0)
+    assert dl.grad(lambda x: 2.0)(1.0) == 0.0
+    assert_close(dl.hessian(lambda x: x[0])(np.ones(2)), np.zeros((2, 2)), rtol=0, atol=0)
+
+
 def test_gradients_share_no_memory_with_each_other() -> None:
     a, b = np.ones(2), np.ones(2)
     ga, gb = dl.grad(lambda x, y: np.sum(x + y), argnums=(0, 1))(a, b)  # one cotangent for both
