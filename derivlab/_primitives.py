@@ -446,6 +446,8 @@ def _matmul_vjp_all(g: Any, ans: Any, a: Any, b: Any, *, which: Sequence[int]) -
     # one product per traced operand: a constant (a data matrix X in X @ W) gets none
     a_nd, b_nd = len(_shape(a)), len(_shape(b))
     need_a, need_b = 0 in which, 1 in which
+    if a_nd > 2 and b_nd == 2:  # a batch of rows times one matrix (x @ W.T in a linear layer)
+        return _rows_times_matrix_vjp(g, a, b, need_a, need_b)
     if a_nd == 1 and b_nd == 1:  # inner product
         return [g * b if need_a else None, g * a if need_b else None]
     if a_nd == 1:  # a vector is a 1-row (a) or 1-column (b) matrix, then undone
@@ -453,8 +455,6 @@ def _matmul_vjp_all(g: Any, ans: Any, a: Any, b: Any, *, which: Sequence[int]) -
     if b_nd == 1:
         g = np.expand_dims(g, -1)
     ga = gb = None
-    if a_nd > 2 and b_nd == 2:  # a batch of rows times one matrix (x @ W.T in a linear layer)
-        return _rows_times_matrix_vjp(g, a, b, need_a, need_b)
     if need_a:
         b2 = b if b_nd > 1 else np.expand_dims(b, -1)
         ga = g @ np.swapaxes(b2, -1, -2)  # G Bᵀ
