@@ -34,7 +34,7 @@ Conventions (the same as PyTorch's, so the two agree everywhere):
   escaped into a list or a global) raises a ``TypeError`` saying where it was made.
 * A gradient frees its tape as its sweep goes; on Linux with glibc, importing derivlab raises
   malloc's thresholds for handing memory back to the system, so a training loop reuses that
-  memory instead of faulting it in again each step (:mod:`derivlab._heap`;
+  memory instead of faulting it in again each step (``derivlab._heap``;
   ``DERIVLAB_MALLOC=default`` leaves malloc as it is).
 * Tangents and gradients have the dtype of their primal (float32 in, float32 out).
 * Inputs to differentiate are floating point: a Python ``int`` or an integer array raises a

@@ -488,7 +488,7 @@ def backward(
     the tape as it passes it, so a node and the intermediates only it holds are freed as soon
     as its rule has run, as PyTorch frees a graph's saved tensors during ``backward()``: the
     sweep's own arrays reuse the forward pass's memory, and the peak is lower. (Memory that
-    goes back to the C allocator this way every step is why :mod:`derivlab._heap` exists.)
+    goes back to the C allocator this way every step is why ``derivlab._heap`` exists.)
     """
     if _COUNTERS:  # dl.cost's tape_bytes: the most that reverse mode's tapes hold at once
         held, cost = _tape_bytes(tape), _COUNTERS[-1].cost
