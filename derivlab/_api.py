@@ -31,6 +31,7 @@ from derivlab._core import (
     Box,
     ForwardBox,
     ForwardTrace,
+    NoDerivative,
     ReverseBox,
     ReverseTrace,
     backward,
@@ -454,6 +455,8 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[A
     values, tans = [], []
     for o in out_leaves:
         if type(o) is ForwardBox and o._trace is trace:
+            if isinstance(o.tangent, NoDerivative):
+                o.tangent.fail()  # f returned the vectors themselves
             values.append(_fresh(o.value))
             tans.append(_fresh(o.tangent))
         else:

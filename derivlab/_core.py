@@ -720,6 +720,29 @@ def bind_multi(prim: MultiPrimitive, operands: Sequence[Any], params: dict) -> t
     return process(prim, operands, params)
 
 
+class NoDerivative:
+    """The tangent of a decomposition's output whose derivative does not exist at this point
+    (eigenvectors where two eigenvalues are equal). Forward mode computes a tangent for every
+    output, used or not; this one raises its ``ValueError`` only when something reads it, so a
+    function of the eigenvalues alone is still differentiated there."""
+
+    __slots__ = ("message",)
+    __array_priority__ = 2000.0  # above a box's: NumPy hands mixed operations to this class
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def fail(self, *_: Any, **__: Any) -> Any:
+        raise ValueError(self.message)
+
+    __array_ufunc__ = __array_function__ = __getitem__ = __array__ = __bool__ = fail
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = fail
+    __truediv__ = __rtruediv__ = __matmul__ = __rmatmul__ = __neg__ = __pow__ = fail
+
+    def __getattr__(self, name: str) -> Any:  # .shape, .dtype, .T, .reshape, ...
+        raise ValueError(self.message)
+
+
 def _forward_multi(trace: ForwardTrace, prim: MultiPrimitive, operands: Sequence[Any],
                    params: dict) -> tuple[Any, ...]:  # fmt: skip
     primals, tangents = trace.unpack(operands)

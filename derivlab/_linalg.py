@@ -15,8 +15,10 @@ Conventions, the same as PyTorch's:
   a perturbation dA enters as (dA + dAᵀ)/2, and the gradient comes back symmetric;
 * the derivatives of eigenvectors and singular vectors exist only where the eigenvalues
   (singular values) are distinct: F_ij = 1/(λ_j - λ_i) appears in them. derivlab raises a
-  ``ValueError`` where two are equal instead of returning inf or nan. Eigenvalues and singular
-  values alone (``eigvalsh``, ``svd(compute_uv=False)``, ``norm(ord=2)``) need no such condition;
+  ``ValueError`` where two are equal instead of returning inf or nan (in forward mode, when the
+  vectors' tangent is read: :class:`~derivlab._core.NoDerivative`). Eigenvalues and singular
+  values alone (``eigh``'s ``w``, ``eigvalsh``, ``svd(compute_uv=False)``, ``norm(ord=2)``) need
+  no such condition;
 * ``svd`` differentiates the reduced decomposition (``full_matrices=False``; for a square matrix
   the two agree), ``qr`` the reduced one of a tall or square matrix (m ≥ n);
 * ``pinv`` is differentiated where the rank is constant (the Golub–Pereyra formula).
@@ -28,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from derivlab._core import MultiPrimitive, Primitive, bind, bind_multi, strip
+from derivlab._core import MultiPrimitive, NoDerivative, Primitive, bind, bind_multi, strip
 from derivlab._numpy import implements
 from derivlab._primitives import _float_dtype, _register, _shape, sqrt0
 
@@ -52,16 +54,21 @@ def _tril_strict(m: Any) -> Any:
     return m * np.tril(np.ones((k, k), _float_dtype(m)), -1)  # the constant in m's dtype
 
 
-def _gap_inverse(w: Any, what: str, hint: str = "") -> Any:
-    """F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it; an error where two w are equal."""
+def _gap_inverse(w: Any, what: tuple[str, str]) -> Any:
+    """F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it; an error where two w are equal.
+
+    ``what`` names the vectors and the values, e.g. ("eigenvectors (np.linalg.eigh)",
+    "eigenvalues"), for the error."""
     k = _shape(w)[-1]
     eye = np.eye(k, dtype=bool)
     gap = np.expand_dims(w, -2) - np.expand_dims(w, -1)
     if np.any((strip(gap) == 0) & ~eye):
+        vectors, values = what
         raise ValueError(
-            f"derivlab: the derivative of the {what} does not exist here: two of them are equal, "
-            "so the vectors are not unique (F_ij = 1/(λ_j - λ_i) is infinite). Differentiate a "
-            f"function of the values only, or perturb the input so they are distinct.{hint}"
+            f"derivlab: the derivative of the {vectors} does not exist here: two {values} are "
+            "equal, so the vectors are not unique (F_ij = 1/(λ_j - λ_i) is infinite). "
+            "Differentiate a function of the values only, or perturb the input so that they "
+            "are distinct."
         )
     return np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, gap))
 
@@ -73,10 +80,18 @@ def _solve_right(a: Any, r: Any) -> Any:
 
 # ---- eigh: eigenvalues and eigenvectors of a symmetric matrix ----
 
-_EIGH_GAPS = "eigenvectors (np.linalg.eigh) where two eigenvalues"
-# forward mode pushes a tangent to every output, used or not: say how to ask for the values only
-_FORWARD_HINT = (" Forward mode (jvp, jacfwd, hessian) computes the tangent of every output of "
-                 "the decomposition; for the values alone call np.linalg.%s.")  # fmt: skip
+_EIGH_GAPS = ("eigenvectors (np.linalg.eigh)", "eigenvalues")
+_SVD_GAPS = ("singular vectors (np.linalg.svd)", "singular values")
+
+
+def _vectors_gap(w: Any, what: tuple[str, str]) -> Any:
+    """F for a JVP: the vectors' tangent needs it, the values' does not. Forward mode pushes a
+    tangent to every output, used or not, so where F does not exist the vectors get a
+    :class:`~derivlab._core.NoDerivative` tangent, which raises only if it is read."""
+    try:
+        return _gap_inverse(w, what)
+    except ValueError as e:
+        return NoDerivative(str(e))
 
 
 def _eigh_impl(a: Any, *, UPLO: str) -> tuple[Any, Any]:
@@ -88,7 +103,8 @@ def _eigh_jvp(tangents: list, ans: tuple, a: Any, *, UPLO: str) -> tuple[Any, An
     w, v = ans
     p = _mT(v) @ _sym(tangents[0]) @ v  # Vᵀ dA V, shared by both outputs
     dw = _diag(p)  # dλ_j = v_jᵀ dA v_j
-    return dw, v @ (_gap_inverse(w, _EIGH_GAPS, _FORWARD_HINT % "eigvalsh") * p)  # V (F ∘ P)
+    f = _vectors_gap(w, _EIGH_GAPS)
+    return dw, f if isinstance(f, NoDerivative) else v @ (f * p)  # V (F ∘ P)
 
 
 def _eigh_vjp(cts: tuple, ans: tuple, a: Any, *, UPLO: str) -> list[Any]:
@@ -151,7 +167,7 @@ def _svd_impl(a: Any) -> tuple[Any, Any, Any]:
 
 
 def _svd_f(s: Any) -> Any:
-    return _gap_inverse(s * s, "singular vectors (np.linalg.svd) where two singular values")
+    return _gap_inverse(s * s, _SVD_GAPS)
 
 
 def _svd_jvp(tangents: list, ans: tuple, a: Any) -> tuple[Any, Any, Any]:
@@ -160,8 +176,9 @@ def _svd_jvp(tangents: list, ans: tuple, a: Any) -> tuple[Any, Any, Any]:
     da_v = da @ v
     da_t_u = _mT(da) @ u
     dp = _mT(u) @ da_v  # dP = Uᵀ dA V, shared by the three outputs
-    f = _gap_inverse(s * s, "singular vectors (np.linalg.svd) where two singular values",
-                     _FORWARD_HINT % "svdvals")  # fmt: skip
+    f = _vectors_gap(s * s, _SVD_GAPS)
+    if isinstance(f, NoDerivative):
+        return f, _diag(dp), f
     row, col = np.expand_dims(s, -2), np.expand_dims(s, -1)  # S on the right, on the left
     # dU = U Ω_U + (I - U Uᵀ) dA V S⁻¹ (the second term lives outside U's columns, m > n)
     du = u @ (f * (dp * row + col * _mT(dp))) + (da_v - u @ dp) / row

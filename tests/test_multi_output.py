@@ -354,15 +354,25 @@ def test_an_unused_eigenvector_output_needs_no_distinct_eigenvalues() -> None:
         dl.grad(lambda a: np.sum(np.linalg.eigh(a)[1] ** 3))(eye)
 
 
-def test_forward_mode_at_repeated_eigenvalues_points_to_eigvalsh() -> None:
-    """Forward mode pushes a tangent to every output, so eigh's vectors need distinct values."""
-    eye = np.eye(3)
-    with pytest.raises(ValueError, match=r"for the values alone call np\.linalg\.eigvalsh"):
-        dl.jvp(lambda a: np.linalg.eigh(a)[0], (eye,), (eye,))
-    assert_close(dl.jvp(np.linalg.eigvalsh, (eye,), (eye,))[1], np.ones(3))
-    with pytest.raises(ValueError, match=r"np\.linalg\.svdvals"):
-        dl.jvp(lambda a: np.linalg.svd(a)[1], (eye,), (eye,))
+def test_forward_mode_at_repeated_eigenvalues_needs_distinct_values_only_for_the_vectors() -> None:
+    """Forward mode pushes a tangent to every output of a decomposition. Where two eigenvalues
+    (singular values) are equal the vectors' tangent does not exist: it raises when it is read,
+    and a function of the values alone is still differentiated, as by eigvalsh and svdvals."""
+    eye, d = np.eye(3), _a(3, 3)
+    for values in (lambda a: np.linalg.eigh(a)[0], np.linalg.eigvalsh):
+        assert_close(dl.jvp(values, (eye,), (d,))[1], np.diag(0.5 * (d + d.T)))
+    assert dl.jacfwd(lambda a: np.linalg.eigh(a)[0])(eye).shape == (3, 3, 3)
+    assert_close(dl.jvp(lambda a: np.linalg.svd(a)[1], (eye,), (eye,))[1], np.ones(3))
     assert_close(dl.jvp(np.linalg.svdvals, (eye,), (eye,))[1], np.ones(3))
+    for vectors in (
+        lambda a: np.linalg.eigh(a)[1],  # returned as they are
+        lambda a: np.sum(np.linalg.eigh(a)[1] ** 3),  # read by a later operation
+        lambda a: np.linalg.svd(a)[0] @ np.linalg.svd(a)[2],
+    ):
+        with pytest.raises(ValueError, match=r"two (eigenvalues|singular values) are equal"):
+            dl.jvp(vectors, (eye,), (d,))
+    with pytest.raises(ValueError, match="two eigenvalues are equal"):  # the sweep reads V
+        dl.hessian(lambda a: np.sum(np.linalg.eigh(a)[0]))(eye)
 
 
 def test_an_output_used_twice_and_outputs_combined_accumulate() -> None:
