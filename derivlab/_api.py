@@ -135,21 +135,18 @@ def _any_complex(out: Any) -> bool:
 
 
 def _reverse_pass(
-    f: Callable, primals: Sequence[Any], where: str, locked: list | None = None
+    f: Callable, primals: Sequence[Any], where: str, once: bool = False
 ) -> tuple[Any, Callable]:
     """Run f under a reverse trace; return its output and a pullback for output cotangents.
 
-    The trace must read the inputs as they were when f was called. By default it keeps its own
-    copy of each input array, since a ``vjp``'s pullback may run after the caller has changed
-    them. A caller that sweeps at once (``grad``) passes ``locked``, a list: each input array
-    that owns its memory is then made read-only instead of copied (f writing into an input
-    raises, as it does for a PyTorch leaf tensor), appended to ``locked``, and the caller makes
-    it writeable again when the sweep is done. ``grad`` locks f's other array arguments the
-    same way before the trace starts, and the trace keeps a read-only array that owns its
-    memory as it is (:meth:`ReverseTrace.keep`): a data matrix is then never copied. Such a
-    caller's pullback runs once, and its sweep frees the tape as it goes (see ``backward``).
+    The trace must read the inputs as they were when f was called, so it keeps its own copy of
+    each input array (:meth:`ReverseTrace.keep`): a ``vjp``'s pullback may run after the caller
+    has changed them. ``grad`` makes the arrays passed to f read-only for the call instead
+    (:func:`_lock_leaves`; f writing into one raises, as it does for a PyTorch leaf tensor),
+    and the trace keeps a read-only array that owns its memory as it is: an input or a data
+    matrix is then never copied. ``grad`` also passes ``once``: its pullback runs once, right
+    after the trace, and its sweep frees the tape as it goes (see ``backward``).
     """
-    once = locked is not None  # grad: the pullback runs once, right after the trace
     spent: list[bool] = []
     trace = ReverseTrace()
     trace.origin = _origin(where, f)
@@ -157,7 +154,7 @@ def _reverse_pass(
     boxed_args = []
     for p in primals:
         leaves, treedef = tree_flatten(p)
-        boxes = [ReverseBox(_held(_as_input(leaf, where), trace, locked), trace) for leaf in leaves]
+        boxes = [ReverseBox(trace.keep(_as_input(leaf, where)), trace) for leaf in leaves]
         flat.append(boxes)
         defs.append(treedef)
         boxed_args.append(tree_unflatten(treedef, boxes))
@@ -208,20 +205,10 @@ def _unbox(x: Any, trace: Any) -> Any:
     return x
 
 
-def _held(x: Any, trace: ReverseTrace, locked: list | None) -> Any:
-    """What the trace holds for input ``x``: a copy, or ``x`` itself made read-only (see
-    :func:`_reverse_pass`)."""
-    if locked is None or type(x) is not np.ndarray or x.base is not None:
-        return trace.keep(x)
-    if x.flags.writeable:
-        x.flags.writeable = False
-        locked.append(x)
-    return x
-
-
 def _lock_leaves(arg: Any, locked: list) -> None:
-    """Make the plain arrays in a non-differentiated argument read-only (see
-    :func:`_reverse_pass`), so the trace holds them without copying."""
+    """Make the plain arrays in one of f's arguments read-only, appending them to ``locked``
+    (see :func:`_reverse_pass`): the trace then holds them without copying. A view is left
+    alone, since its base could change under it; the trace copies it."""
     if type(arg) is np.ndarray:
         leaves: Sequence[Any] = (arg,)
     elif isinstance(arg, (tuple, list, dict)):
@@ -327,16 +314,13 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     def wrapped(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         nums = _check_argnums(argnums, len(args), "grad")
         inner = functools.partial(f, **kwargs) if kwargs else f
-        # f's array arguments (data X, labels Y, and the inputs themselves), read-only until the
-        # sweep is done: the trace then reads them in place instead of keeping a copy of each
+        # f's array arguments (the inputs, data X, labels Y), read-only until the sweep is
+        # done: the trace then reads them in place instead of keeping a copy of each
         locked: list = []
         try:
-            for n, a in enumerate(args):
-                if n not in nums:
-                    _lock_leaves(a, locked)
-            for a in kwargs.values():
+            for a in (*args, *kwargs.values()):
                 _lock_leaves(a, locked)
-            return _value_and_grad(inner, args, nums, locked)
+            return _value_and_grad(inner, args, nums)
         except ValueError as e:
             if locked and str(e) == "assignment destination is read-only":
                 raise ValueError(
@@ -352,9 +336,9 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         finally:
             _unlock(locked)
 
-    def _value_and_grad(inner: Callable, args: tuple, nums: tuple, locked: list) -> Any:
+    def _value_and_grad(inner: Callable, args: tuple, nums: tuple) -> Any:
         chosen = [args[n] for n in nums]
-        out, pullback = _reverse_pass(_selected(inner, args, nums), chosen, "grad", locked)
+        out, pullback = _reverse_pass(_selected(inner, args, nums), chosen, "grad", once=True)
         if isinstance(out, (tuple, list, dict)) or np.ndim(strip(out)) != 0:
             got = (
                 f"a {type(out).__name__}"
