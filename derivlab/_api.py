@@ -320,7 +320,10 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         try:
             for a in (*args, *kwargs.values()):
                 _lock_leaves(a, locked)
-            return _value_and_grad(inner, args, nums)
+            # no cyclic collection from the trace's start to the sweep's end: the tape's nodes
+            # are all young objects, so the first allocation after a pause would scan them all
+            with gc_paused():
+                return _value_and_grad(inner, args, nums)
         except ValueError as e:
             if locked and str(e) == "assignment destination is read-only":
                 raise ValueError(

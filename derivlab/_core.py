@@ -129,6 +129,11 @@ class ForwardTrace(Trace):
         return primals, tangents
 
 
+_HELD_PARAMS = frozenset({np.ndarray, tuple})  # parameters that may hold an array to keep
+# values a binary operation's fast path takes as they are (no box of another trace among them)
+_PLAIN_OPERANDS = frozenset({np.ndarray, float, int, np.float64, np.float32, np.float16})
+
+
 class ReverseTrace(Trace):
     """Reverse mode: every box remembers how it was made; ``backward`` replays that in reverse.
 
@@ -145,11 +150,31 @@ class ReverseTrace(Trace):
         self._kept: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id -> (caller's, snapshot)
 
     def process(self, prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
-        if len(operands) == 1 and not params:  # one traced operand, no parameters: exp, tanh
+        if params:  # only arrays (an index array, a mask) need the trace's own copy
+            for v in params.values():
+                if type(v) in _HELD_PARAMS:
+                    params = {k: self.keep(v) for k, v in params.items()}
+                    break
+        if len(operands) == 1:  # one operand, a box of this trace (exp, a sum, a slice)
             x = operands[0]
-            if type(x) is ReverseBox and x._trace is self and not isinstance(x.value, Box):
-                v = x.value
-                box = ReverseBox(prim.impl(v), self, prim, (v,), params, (x,))
+            v = x.value
+            if type(v) is np.ndarray or not isinstance(v, Box):
+                box = ReverseBox(prim.impl(v, **params), self, prim, (v,), params, (x,))
+                self.tape.append(box)
+                return box
+        elif len(operands) == 2:  # a binary operation on plain values (x + 1.0, a * b, x @ W)
+            a, b = operands
+            pa = a if type(a) is ReverseBox and a._trace is self else None
+            pb = b if type(b) is ReverseBox and b._trace is self else None
+            va = a if pa is None else a.value
+            vb = b if pb is None else b.value
+            if type(va) in _PLAIN_OPERANDS and type(vb) in _PLAIN_OPERANDS:
+                if pa is None and type(va) is np.ndarray:
+                    va = self.keep(va)
+                if pb is None and type(vb) is np.ndarray:
+                    vb = self.keep(vb)
+                ans = prim.impl(va, vb, **params)
+                box = ReverseBox(ans, self, prim, (va, vb), params, (pa, pb))
                 self.tape.append(box)
                 return box
         primals = []
@@ -171,11 +196,6 @@ class ReverseTrace(Trace):
                 primals.append(x)
                 if isinstance(x, Box):
                     nested = True
-        if params:  # only arrays (an index array, a mask) need the trace's own copy
-            for v in params.values():
-                if type(v) is np.ndarray or type(v) is tuple:
-                    params = {k: self.keep(v) for k, v in params.items()}
-                    break
         # an enclosing trace applies the row at its own level first; else the impl runs
         ans = bind(prim, primals, params) if nested else prim.impl(*primals, **params)
         box = ReverseBox(ans, self, prim, primals, params, parents)
@@ -245,12 +265,12 @@ class Box:
     __slots__ = ("value", "_trace")
     __array_priority__ = 1000.0
 
-    # -- NumPy dispatch --
+    # -- NumPy dispatch: derivlab._numpy installs both methods (see install_numpy_layer) --
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        return dispatch_ufunc(ufunc, method, inputs, kwargs)
+        raise ImportError("derivlab's NumPy layer is not installed: import derivlab first")
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        return dispatch_function(func, args, kwargs)
+        raise ImportError("derivlab's NumPy layer is not installed: import derivlab first")
 
     # -- conversions that would silently drop the derivative --
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
@@ -378,7 +398,24 @@ class ReverseBox(Box):
 
 def bind(prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
     """Apply ``prim`` to ``operands``: the trace of the innermost box handles it."""
-    top = _innermost(prim, operands)
+    if len(operands) == 1:  # the only operand's trace, if it is a box, records the operation
+        x = operands[0]
+        if not isinstance(x, Box):
+            return prim.impl(x, **params)
+        if x._trace.ended:
+            raise _escaped(x, prim)
+        return x._trace.process(prim, operands, params)
+    # _innermost, written out: this runs once per traced operation
+    top = None
+    level = 0
+    for x in operands:
+        if isinstance(x, Box):
+            t = x._trace
+            if t.ended:
+                raise _escaped(x, prim)
+            if t.level > level:
+                top = t
+                level = t.level
     if top is None:
         return prim.impl(*operands, **params)
     return top.process(prim, operands, params)
@@ -524,10 +561,19 @@ def _sweep(seeds: Sequence[tuple[ReverseBox, Any]], tape: list[ReverseBox],
 
 
 def _popped(tape: list[ReverseBox]) -> Any:
-    """The tape's nodes, last first, each removed from the tape as it is handed out."""
+    """The tape's nodes, last first, each removed from the tape as it is handed out and emptied
+    once the sweep is done with it.
+
+    Emptying matters as much as removing: every node refers to its parents, so the output box
+    (which the caller holds) reaches the whole graph, and no node would be freed before the
+    caller let go of the output. Emptied, a node keeps only its value, and the intermediates
+    only its rule read are freed as soon as that rule has run.
+    """
     pop = tape.pop
     while tape:
-        yield pop()
+        node = pop()
+        yield node
+        node.primals = node.parents = node.params = None
 
 
 def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], nodes: Any) -> dict[int, Any]:
@@ -545,17 +591,16 @@ def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], nodes: Any) -> dict[int
         if g is None:
             continue
         discard(key)  # handed to the rules now, which may pass it on unchanged
-        prim = node.prim
-        parents = node.parents
+        prim, parents, primals, params = node.prim, node.parents, node.primals, node.params
         if prim.name == "getitem" and (type(g) is np.ndarray or isinstance(g, np.generic)):
             # the adjoint of x[index], added straight into x's cotangent: no dense zero array
             # per slice (a loop over 8,192 windows would allocate 8,192 of them)
-            _scatter_add(cts, owned, id(parents[0]), node.primals[0], node.params["index"], g)
+            _scatter_add(cts, owned, id(parents[0]), primals[0], params["index"], g)
             continue
         every = None
         if prim.vjp_all is not None:  # one call for the operands that are traced parents
             which = [i for i, parent in enumerate(parents) if parent is not None]
-            every = prim.vjp_all(g, node.value, *node.primals, which=which, **node.params)
+            every = prim.vjp_all(g, node.value, *primals, which=which, **params)
         for i, parent in enumerate(parents):
             if parent is None:
                 continue
@@ -564,7 +609,7 @@ def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], nodes: Any) -> dict[int
             if every is not None:
                 c = every[i]
             else:
-                c = prim.vjp(i, g, node.value, *node.primals, **node.params)
+                c = prim.vjp(i, g, node.value, *primals, **params)
             old = cts.get(key)
             if old is None:
                 cts[key] = c
@@ -809,21 +854,13 @@ def _conversion_message(call: str) -> str:
     )
 
 
-# NumPy's API on boxes lives in derivlab._numpy, which needs the classes above: import it last.
 # ---- the NumPy layer ----
-# derivlab._numpy installs the functions that route NumPy calls on boxes to the rows of the
-# table, so this module imports no rule and no NumPy layer of its own.
-
-
-def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
-    raise ImportError("derivlab's NumPy layer is not installed: import derivlab first")
-
-
-def dispatch_function(func: Callable, args: tuple, kwargs: dict) -> Any:
-    raise ImportError("derivlab's NumPy layer is not installed: import derivlab first")
+# derivlab._numpy holds the functions that route NumPy calls on boxes to the rows of the table,
+# so this module imports no rule and no NumPy layer of its own.
 
 
 def install_numpy_layer(ufuncs: Callable, functions: Callable) -> None:
-    """Route NumPy's ``__array_ufunc__`` and ``__array_function__`` on boxes to the table."""
-    global dispatch_ufunc, dispatch_function
-    dispatch_ufunc, dispatch_function = ufuncs, functions
+    """Make ``ufuncs`` and ``functions`` every box's ``__array_ufunc__`` and
+    ``__array_function__`` (NumPy calls them once per operation: no wrapper in between)."""
+    Box.__array_ufunc__ = ufuncs
+    Box.__array_function__ = functions

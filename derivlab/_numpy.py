@@ -17,6 +17,7 @@ import numpy as np
 from derivlab._core import (
     Box,
     Primitive,
+    _escaped,
     _where,
     bind,
     bind_multi,
@@ -630,7 +631,7 @@ def _np_slogdet(a):
     return _SlogdetResult(strip(sign), logabsdet)  # the sign: piecewise constant, no derivative
 
 
-# ---- dispatch (called by Box.__array_ufunc__ / __array_function__) ----
+# ---- dispatch (installed as every box's __array_ufunc__ and __array_function__) ----
 
 
 # np.sinc is a Python function rather than a ufunc; its row is an elementwise one all the same
@@ -645,7 +646,8 @@ def _no_rule(what: str) -> NotImplementedError:
     )
 
 
-def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
+def dispatch_ufunc(self: Box, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+    """Every box's ``__array_ufunc__``: a ufunc called on boxes (``np.sin(x)``, ``np.add``)."""
     if "out" in kwargs:
         raise TypeError(
             f"derivlab: np.{ufunc.__name__}(..., out=...) or an in-place operator (a += x, "
@@ -677,7 +679,8 @@ def dispatch_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) ->
     return bind(prim, inputs, {})
 
 
-def dispatch_function(func: Callable, args: tuple, kwargs: dict) -> Any:
+def dispatch_function(self: Box, func: Callable, types: Any, args: tuple, kwargs: dict) -> Any:
+    """Every box's ``__array_function__``: a NumPy function called on boxes (``np.sum(x)``)."""
     impl = FUNCTIONS.get(func)
     for x in args:
         if isinstance(x, Box):  # the common case, checked first: this runs per call
@@ -707,12 +710,24 @@ def dispatch_function(func: Callable, args: tuple, kwargs: dict) -> Any:
 # ---- Box operators and methods, bound straight to the rows (no NumPy detour) ----
 
 
+# a real Python or NumPy scalar: an operator with one box and one of these needs no search
+_REAL_SCALARS = frozenset({float, int, np.float64, np.float32, np.float16})
+_NO_PARAMS: dict = {}  # shared by every operator's application (a row never writes its params)
+
+
 def _bin(prim: Primitive, reflected: bool = False) -> Callable:
     name = prim.name
 
     def op(self: Box, other: Any) -> Any:
         t = type(other)
-        if t is not float and t is not int and not isinstance(other, Box) and _is_complex(other):
+        # with a real scalar (x * 2.0) or a box of the same trace (a + b), the operator's own
+        # trace records the operation: no search for the innermost trace
+        if t in _REAL_SCALARS or (t is type(self) and other._trace is self._trace):
+            trace = self._trace
+            if trace.ended:
+                raise _escaped(self, prim)
+            return trace.process(prim, (other, self) if reflected else (self, other), _NO_PARAMS)
+        if not isinstance(other, Box) and _is_complex(other):
             if name not in _fft.COMPLEX_UFUNCS:
                 _real(other, name)
             return _fft.lift_complex(name, (other, self) if reflected else (self, other))
@@ -808,7 +823,10 @@ Box.__eq__, Box.__ne__ = _compare(np.equal), _compare(np.not_equal)
 def _getitem(self: Box, index: Any) -> Any:
     if type(index) is not slice and type(index) is not int:  # the common cases need no strip
         index = _plain_index(index)
-    return bind(GETITEM, (self,), {"index": index})
+    trace = self._trace  # the only operand: its trace records the operation
+    if trace.ended:
+        raise _escaped(self, GETITEM)
+    return trace.process(GETITEM, (self,), {"index": index})
 
 
 Box.__getitem__ = _getitem

@@ -75,6 +75,8 @@ def _keepdims_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
 
 
 def _shape(x: Any) -> tuple[int, ...]:
+    if type(x) is np.ndarray:  # the common case first: rules call this per node
+        return x.shape
     x = strip(x)
     return x.shape if hasattr(x, "shape") else np.shape(x)
 
@@ -192,6 +194,9 @@ def binary(
         xi = x if i == 0 else y
         p = partials[i]
         c = g if p is _ONE else term(p, g, x, y, ans)  # term inlined for ∂ = 1 (add, subtract)
+        if type(c) in _PLAIN and type(xi) in _PLAIN and c.shape == xi.shape:
+            if c.dtype == xi.dtype:  # finish's first case, inlined: this runs per node
+                return c
         return finish(c, xi)
 
     def finish(c: Any, xi: Any) -> Any:  # a VJP's last step: sum down to xi's shape and dtype
@@ -282,6 +287,7 @@ elementwise(np.degrees,  lambda x, y: np.full_like(y, 180.0 / math.pi),
 def _pow_dx(x: Any, y: Any, z: Any) -> Any:
     # y · x^(y-1); at y = 0 the derivative is 0 (also at x = 0), as in PyTorch
     if (type(y) is int or type(y) is float) and y != 0:  # a plain exponent (x ** 2): no where
+        y = float(y)  # NumPy multiplies by a Python float faster than by an int (no range check)
         return y * x ** (y - 1.0)
     return y * x ** np.where(np.equal(y, 0), 1.0, y - 1.0)
 

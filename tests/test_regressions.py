@@ -624,6 +624,39 @@ def test_a_derivative_leaves_no_reference_cycles(run: Any) -> None:
     assert garbage == []
 
 
+def test_grad_frees_each_node_once_the_sweep_has_passed_it() -> None:
+    """Every node refers to its parents, so the output box (which grad holds until it returns)
+    reaches the whole graph: grad's sweep empties each node it passes, as PyTorch frees a
+    graph's saved tensors during backward(), so an intermediate is freed before grad returns."""
+    import weakref
+
+    alive_at_the_last_rule: list[list[bool]] = []
+    refs: list = []
+
+    @dl.custom_vjp
+    def first(x: Any) -> Any:
+        return x * 1.0
+
+    def last_rule(_: Any, g: Any) -> tuple[Any]:  # the sweep's last node: all others are done
+        alive_at_the_last_rule.append([r() is not None for r in refs])
+        return (g,)
+
+    first.defvjp(lambda x: (x * 1.0, None), last_rule)
+
+    def f(x: Any) -> Any:
+        y = np.sin(first(x)) * 2.0
+        z = np.exp(y)
+        refs.extend(weakref.ref(v.value) for v in (y, z))  # arrays only the tape holds
+        return np.sum(z)
+
+    x = np.linspace(0.1, 1.0, 5)
+    assert_close(dl.grad(f)(x), 2 * np.cos(x) * np.exp(2 * np.sin(x)))
+    assert alive_at_the_last_rule == [[False, False]]
+    refs.clear()
+    dl.vjp(f, x)[1](1.0)  # vjp's pullback may run again: its tape is kept whole
+    assert alive_at_the_last_rule[-1] == [True, True]
+
+
 def test_gradient_of_a_function_that_records_nothing() -> None:
     """An output that is an input (an empty tape) or a constant: grad's one-shot sweep runs."""
     assert dl.grad(lambda x: x)(3.0) == 1.0
@@ -776,6 +809,10 @@ def test_escaped_traced_value_used_later_raises() -> None:
     assert "made by np.sin" in msg and "Return the value" in msg
     with pytest.raises(TypeError, match=r"after that transformation had returned"):
         np.sum(kept[0])
+    # the operators' and indexing's own fast paths check it too
+    for use in (lambda y: y * 2.0, lambda y: 1.0 - y, lambda y: y[0], lambda y: y + y):
+        with pytest.raises(TypeError, match=r"made by np\.sin .*after that transformation"):
+            use(kept[0])
     store: dict = {}
     dl.jvp(lambda w: store.setdefault("t", w * 2.0), (x,), (x,))
     with pytest.raises(TypeError, match=r"jvp of"):
