@@ -129,6 +129,7 @@ class ForwardTrace(Trace):
         return primals, tangents
 
 
+_new_box = object.__new__
 _HELD_PARAMS = frozenset({np.ndarray, tuple})  # parameters that may hold an array to keep
 # values a binary operation's fast path takes as they are (no box of another trace among them)
 _PLAIN_OPERANDS = frozenset({np.ndarray, float, int, np.float64, np.float32, np.float16})
@@ -155,13 +156,13 @@ class ReverseTrace(Trace):
                 if type(v) in _HELD_PARAMS:
                     params = {k: self.keep(v) for k, v in params.items()}
                     break
+        primals: Any = None
         if len(operands) == 1:  # one operand, a box of this trace (exp, a sum, a slice)
             x = operands[0]
             v = x.value
             if type(v) is np.ndarray or not isinstance(v, Box):
-                box = ReverseBox(prim.impl(v, **params), self, prim, (v,), params, (x,))
-                self.tape.append(box)
-                return box
+                ans = prim.impl(v, **params)
+                primals, parents = (v,), (x,)
         elif len(operands) == 2:  # a binary operation on plain values (x + 1.0, a * b, x @ W)
             a, b = operands
             pa = a if type(a) is ReverseBox and a._trace is self else None
@@ -174,9 +175,19 @@ class ReverseTrace(Trace):
                 if pb is None and type(vb) is np.ndarray:
                     vb = self.keep(vb)
                 ans = prim.impl(va, vb, **params)
-                box = ReverseBox(ans, self, prim, (va, vb), params, (pa, pb))
-                self.tape.append(box)
-                return box
+                primals, parents = (va, vb), (pa, pb)
+        if primals is None:  # any other case: several operands, boxes of enclosing traces
+            ans, primals, parents = self._apply(prim, operands, params)
+        # the node, built slot by slot: this is the hottest line of tracing, and a class call
+        # (type.__call__, then __init__) costs as much again
+        box = _new_box(ReverseBox)
+        box.value, box._trace, box.prim = ans, self, prim
+        box.primals, box.params, box.parents = primals, params, parents
+        self.tape.append(box)
+        return box
+
+    def _apply(self, prim: Primitive, operands: Sequence[Any], params: dict) -> tuple:
+        """``prim`` applied to ``operands`` in general: ``(ans, primals, parents)``."""
         primals = []
         parents = []  # aligned with the operands: the box of each traced one, else None
         nested = False  # whether a value is itself a box (of an enclosing trace)
@@ -198,9 +209,7 @@ class ReverseTrace(Trace):
                     nested = True
         # an enclosing trace applies the row at its own level first; else the impl runs
         ans = bind(prim, primals, params) if nested else prim.impl(*primals, **params)
-        box = ReverseBox(ans, self, prim, primals, params, parents)
-        self.tape.append(box)
-        return box
+        return ans, primals, parents
 
     def close(self) -> list[ReverseBox]:
         """End the trace and hand over its tape.
@@ -591,16 +600,17 @@ def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], nodes: Any) -> dict[int
         if g is None:
             continue
         discard(key)  # handed to the rules now, which may pass it on unchanged
-        prim, parents, primals, params = node.prim, node.parents, node.primals, node.params
+        prim = node.prim
+        parents = node.parents
         if prim.name == "getitem" and (type(g) is np.ndarray or isinstance(g, np.generic)):
             # the adjoint of x[index], added straight into x's cotangent: no dense zero array
             # per slice (a loop over 8,192 windows would allocate 8,192 of them)
-            _scatter_add(cts, owned, id(parents[0]), primals[0], params["index"], g)
+            _scatter_add(cts, owned, id(parents[0]), node.primals[0], node.params["index"], g)
             continue
         every = None
         if prim.vjp_all is not None:  # one call for the operands that are traced parents
             which = [i for i, parent in enumerate(parents) if parent is not None]
-            every = prim.vjp_all(g, node.value, *primals, which=which, **params)
+            every = prim.vjp_all(g, node.value, *node.primals, which=which, **node.params)
         for i, parent in enumerate(parents):
             if parent is None:
                 continue
@@ -609,7 +619,7 @@ def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], nodes: Any) -> dict[int
             if every is not None:
                 c = every[i]
             else:
-                c = prim.vjp(i, g, node.value, *primals, **params)
+                c = prim.vjp(i, g, node.value, *node.primals, **node.params)
             old = cts.get(key)
             if old is None:
                 cts[key] = c

@@ -287,6 +287,8 @@ elementwise(np.degrees,  lambda x, y: np.full_like(y, 180.0 / math.pi),
 def _pow_dx(x: Any, y: Any, z: Any) -> Any:
     # y · x^(y-1); at y = 0 the derivative is 0 (also at x = 0), as in PyTorch
     if (type(y) is int or type(y) is float) and y != 0:  # a plain exponent (x ** 2): no where
+        if y == 2:
+            return 2.0 * x  # (x²)' = 2x: no power to take
         y = float(y)  # NumPy multiplies by a Python float faster than by an int (no range check)
         return y * x ** (y - 1.0)
     return y * x ** np.where(np.equal(y, 0), 1.0, y - 1.0)
