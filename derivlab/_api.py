@@ -149,7 +149,7 @@ def _reverse_pass(
     """
     spent: list[bool] = []
     trace = ReverseTrace()
-    trace.origin = _origin(where, f)
+    trace.origin = (where, f)
     flat, defs = [], []
     boxed_args = []
     for p in primals:
@@ -243,16 +243,6 @@ def _fresh(x: Any) -> Any:
     if type(x) is np.ndarray:
         return np.array(x, copy=True)
     return x
-
-
-def _origin(where: str, f: Any) -> str:
-    """'grad of f (defined at file:line)', for the error raised when a box escapes its trace."""
-    while hasattr(f, "__wrapped__"):
-        f = f.__wrapped__
-    name = getattr(f, "__qualname__", None) or type(f).__name__
-    code = getattr(f, "__code__", None)
-    at = f" (defined at {code.co_filename}:{code.co_firstlineno})" if code else ""
-    return f"{where} of {name}{at}"
 
 
 def _cotangent_or_zero(ct: Any, box: Box) -> Any:
@@ -415,7 +405,7 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[A
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primal(s) but {len(tangents)} tangent(s).")
     trace = ForwardTrace()
-    trace.origin = _origin("jvp", f)
+    trace.origin = ("jvp", f)
     args = []
     for p, t in zip(primals, tangents):
         p_leaves, p_def = tree_flatten(p)

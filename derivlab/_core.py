@@ -16,7 +16,6 @@ trace's boxes are treated as constants there: that is what makes perturbation co
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import itertools
 import os
@@ -92,7 +91,9 @@ class Trace:
     """A differentiation in progress; boxes of the same trace share it.
 
     ``ended`` is set by the transformation once the traced function has returned; ``origin`` says
-    which transformation of which function started it (for the error raised when a box escapes).
+    which transformation of which function started it (for the error raised when a box escapes):
+    a string, or a ``(transformation, function)`` pair, put into words only if that error is
+    raised.
     """
 
     __slots__ = ("level", "ended", "origin")
@@ -448,6 +449,8 @@ def _innermost(prim: Primitive, operands: Sequence[Any]) -> Trace | None:
 def _escaped(x: Box, prim: Primitive) -> Exception:
     made = f" by np.{x.prim.name}" if isinstance(x, ReverseBox) and x.prim is not None else ""
     origin = x._trace.origin or "a derivlab transformation"
+    if type(origin) is tuple:
+        origin = _origin_text(*origin)
     return TypeError(
         f"derivlab: a traced value made{made} inside {origin} was used by np.{prim.name} after "
         "that transformation had returned. It escaped the traced function (kept in a list, dict, "
@@ -455,6 +458,16 @@ def _escaped(x: Box, prim: Primitive) -> Exception:
         "from the function instead (use derivlab.value_and_grad or derivlab.vjp to get it out "
         f"with the derivative), or keep a plain copy of an input instead of a traced one.{_where()}"
     )
+
+
+def _origin_text(where: str, f: Any) -> str:
+    """'grad of f (defined at file:line)', for the error raised when a box escapes its trace."""
+    while hasattr(f, "__wrapped__"):
+        f = f.__wrapped__
+    name = getattr(f, "__qualname__", None) or type(f).__name__
+    code = getattr(f, "__code__", None)
+    at = f" (defined at {code.co_filename}:{code.co_firstlineno})" if code else ""
+    return f"{where} of {name}{at}"
 
 
 def strip(x: Any) -> Any:
@@ -546,20 +559,24 @@ def backward(
     return _sweep(seeds, tape, consume)
 
 
-@contextlib.contextmanager
-def gc_paused() -> Any:
+class gc_paused:  # noqa: N801  (used as a function: `with gc_paused():`)
     """Pause Python's cyclic garbage collector while a tape grows or is swept.
 
     A tape holds a few GC-tracked objects per operation, and every full collection scans all
     of them, so on a 100,000-op program collections took about half the time. Reference
     counting still frees everything as usual; only cycles wait for the collector to resume.
+    (A class, not a contextlib generator: a gradient enters it three times, and a generator
+    costs several times more to start and stop.)
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
+
+    __slots__ = ("was_enabled",)
+
+    def __enter__(self) -> None:
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.was_enabled:
             gc.enable()
 
 
@@ -599,7 +616,6 @@ def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], nodes: Any) -> dict[int
         g = pop(key, None)
         if g is None:
             continue
-        discard(key)  # handed to the rules now, which may pass it on unchanged
         prim = node.prim
         parents = node.parents
         if prim.name == "getitem" and (type(g) is np.ndarray or isinstance(g, np.generic)):

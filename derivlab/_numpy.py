@@ -666,7 +666,7 @@ def dispatch_ufunc(self: Box, ufunc: np.ufunc, method: str, *inputs: Any, **kwar
     prim = UFUNCS.get(ufunc)
     if prim is None:
         raise _no_rule(f"np.{ufunc.__name__}")
-    if any(_is_complex(x) for x in inputs):
+    if _any_complex(inputs):
         if ufunc.__name__ not in _fft.COMPLEX_UFUNCS or kwargs:
             for x in inputs:
                 _real(x, ufunc.__name__)
@@ -744,6 +744,13 @@ def _is_complex(x: Any) -> bool:
         return True
     dtype = getattr(x, "dtype", None)
     return dtype is not None and dtype.kind == "c"
+
+
+def _any_complex(xs: tuple) -> bool:
+    for x in xs:  # a loop, not any(...): a generator per call costs more than the tests
+        if _is_complex(x):
+            return True
+    return False
 
 
 def _real(x: Any, name: str) -> Any:

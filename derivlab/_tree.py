@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 # ---- structure description ----
 # A treedef is a leaf marker (None), or (kind, keys, children) with kind in {tuple, list, dict}.
 
@@ -23,11 +25,15 @@ def _walk(node: Any, leaves: list[Any]) -> Any:
     # module-level, not a closure: a nested function that calls itself sits in a reference cycle
     # with its own cell, and the cycle would keep every leaf (a whole reverse-mode graph, from
     # an output box) alive until the cyclic garbage collector ran
+    # (list comprehensions, not generators: tuple(generator) resumes a frame per child)
+    if type(node) is np.ndarray:  # the common leaf, tested first
+        leaves.append(node)
+        return None
     if isinstance(node, dict):
         keys = tuple(node)
-        return (dict, keys, tuple(_walk(node[k], leaves) for k in keys))
+        return (dict, keys, tuple([_walk(node[k], leaves) for k in keys]))
     if isinstance(node, (tuple, list)) and not hasattr(node, "_fields"):
-        return (type(node), None, tuple(_walk(c, leaves) for c in node))
+        return (type(node), None, tuple([_walk(c, leaves) for c in node]))
     leaves.append(node)
     return None
 
@@ -43,7 +49,7 @@ def _build(d: Any, it: Any) -> Any:
     kind, keys, children = d
     if kind is dict:
         return {k: _build(c, it) for k, c in zip(keys, children)}
-    return kind(_build(c, it) for c in children)
+    return kind([_build(c, it) for c in children])
 
 
 def tree_map(fn: Callable[..., Any], tree: Any, *rest: Any) -> Any:
