@@ -415,17 +415,7 @@ def bind(prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
         if x._trace.ended:
             raise _escaped(x, prim)
         return x._trace.process(prim, operands, params)
-    # _innermost, written out: this runs once per traced operation
-    top = None
-    level = 0
-    for x in operands:
-        if isinstance(x, Box):
-            t = x._trace
-            if t.ended:
-                raise _escaped(x, prim)
-            if t.level > level:
-                top = t
-                level = t.level
+    top = _innermost(prim, operands)
     if top is None:
         return prim.impl(*operands, **params)
     return top.process(prim, operands, params)
