@@ -412,13 +412,20 @@ def bind(prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
         x = operands[0]
         if not isinstance(x, Box):
             return prim.impl(x, **params)
-        if x._trace.ended:
-            raise _escaped(x, prim)
-        return x._trace.process(prim, operands, params)
+        return bind_to(x, prim, operands, params)
     top = _innermost(prim, operands)
     if top is None:
         return prim.impl(*operands, **params)
     return top.process(prim, operands, params)
+
+
+def bind_to(box: Box, prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
+    """``bind``, when ``box``'s trace is known to be the innermost (the only box among the
+    operands, or all of them boxes of one trace): no search. The hot paths call this."""
+    trace = box._trace
+    if trace.ended:
+        raise _escaped(box, prim)
+    return trace.process(prim, operands, params)
 
 
 def _innermost(prim: Primitive, operands: Sequence[Any]) -> Trace | None:
@@ -534,9 +541,10 @@ def backward(
     ``grad`` twice on the same function gives the same answer.
 
     With ``consume`` (a sweep that runs once, as ``grad``'s does), the sweep pops each node off
-    the tape as it passes it, so a node and the intermediates only it holds are freed as soon
-    as its rule has run, as PyTorch frees a graph's saved tensors during ``backward()``: the
-    sweep's own arrays reuse the forward pass's memory, and the peak is lower. (Memory that
+    the tape and empties it as it passes it (see ``_popped``), so a node and the intermediates
+    only it holds are freed as soon as its rule has run, as PyTorch frees a graph's saved
+    tensors during ``backward()``: the sweep's own arrays reuse the forward pass's memory, and
+    the peak is lower. (Memory that
     goes back to the C allocator this way every step is why ``derivlab._heap`` exists.)
     """
     if _COUNTERS:  # dl.cost's tape_bytes: the most that reverse mode's tapes hold at once

@@ -17,10 +17,10 @@ import numpy as np
 from derivlab._core import (
     Box,
     Primitive,
-    _escaped,
     _where,
     bind,
     bind_multi,
+    bind_to,
     decided,
     install_numpy_layer,
     note,
@@ -723,10 +723,7 @@ def _bin(prim: Primitive, reflected: bool = False) -> Callable:
         # with a real scalar (x * 2.0) or a box of the same trace (a + b), the operator's own
         # trace records the operation: no search for the innermost trace
         if t in _REAL_SCALARS or (t is type(self) and other._trace is self._trace):
-            trace = self._trace
-            if trace.ended:
-                raise _escaped(self, prim)
-            return trace.process(prim, (other, self) if reflected else (self, other), _NO_PARAMS)
+            return bind_to(self, prim, (other, self) if reflected else (self, other), _NO_PARAMS)
         if not isinstance(other, Box) and _is_complex(other):
             if name not in _fft.COMPLEX_UFUNCS:
                 _real(other, name)
@@ -830,10 +827,7 @@ Box.__eq__, Box.__ne__ = _compare(np.equal), _compare(np.not_equal)
 def _getitem(self: Box, index: Any) -> Any:
     if type(index) is not slice and type(index) is not int:  # the common cases need no strip
         index = _plain_index(index)
-    trace = self._trace  # the only operand: its trace records the operation
-    if trace.ended:
-        raise _escaped(self, GETITEM)
-    return trace.process(GETITEM, (self,), {"index": index})
+    return bind_to(self, GETITEM, (self,), {"index": index})  # the only operand
 
 
 Box.__getitem__ = _getitem
