@@ -134,20 +134,14 @@ def _any_complex(out: Any) -> bool:
 # ---- reverse mode ----
 
 
-def _reverse_pass(
-    f: Callable, primals: Sequence[Any], where: str, once: bool = False
-) -> tuple[Any, Callable]:
+def _reverse_pass(f: Callable, primals: Sequence[Any], where: str) -> tuple[Any, Callable]:
     """Run f under a reverse trace; return its output and a pullback for output cotangents.
 
     The trace must read the inputs as they were when f was called, so it keeps its own copy of
     each input array (:meth:`ReverseTrace.keep`): a ``vjp``'s pullback may run after the caller
-    has changed them. ``grad`` makes the arrays passed to f read-only for the call instead
-    (:func:`_lock_leaves`; f writing into one raises, as it does for a PyTorch leaf tensor),
-    and the trace keeps a read-only array that owns its memory as it is: an input or a data
-    matrix is then never copied. ``grad`` also passes ``once``: its pullback runs once, right
-    after the trace, and its sweep frees the tape as it goes (see ``backward``).
+    has changed them, and it may run more than once. ``grad`` has a pass of its own
+    (:func:`_grad_pass`), whose sweep runs once.
     """
-    spent: list[bool] = []
     trace = ReverseTrace()
     trace.origin = (where, f)
     flat, defs = [], []
@@ -183,20 +177,21 @@ def _reverse_pass(
                 if isinstance(c, (float, int, np.floating, np.integer)):  # a plain number: an
                     c = np.asarray(c, dtype=np.result_type(strip(o)))  # array of its dtype
                 seeds.append((o, lift(c)))
-        if once:  # grad's sweep frees the tape as it goes: there is no second sweep
-            if spent:
-                raise RuntimeError("derivlab internal: grad's one-shot pullback ran twice")
-            spent.append(True)
-        cts = backward(seeds, tape, consume=once) if seeds else {}
-        result = []
+        cts = backward(seeds, tape) if seeds else {}
         handed: set[int] = {id(c) for c in ct_leaves}  # arrays the caller holds already
-        for boxes, treedef in zip(flat, defs):
-            grads = [_owned(_cotangent_or_zero(cts.get(id(b)), b), handed) for b in boxes]
-            result.append(tree_unflatten(treedef, grads))
-        return tuple(result)
+        return tuple(_gradients(flat, defs, cts, handed))
 
     out_value = tree_unflatten(out_def, [_unbox(o, trace) for o in out_leaves])
     return out_value, pullback
+
+
+def _gradients(flat: list, defs: list, cts: dict, handed: set[int]) -> list[Any]:
+    """Each input's cotangent from the sweep's ``cts``, in the input's structure."""
+    result = []
+    for boxes, treedef in zip(flat, defs):
+        grads = [_owned(_cotangent_or_zero(cts.get(id(b)), b), handed) for b in boxes]
+        result.append(grads[0] if treedef is None else tree_unflatten(treedef, grads))
+    return result
 
 
 def _unbox(x: Any, trace: Any) -> Any:
@@ -205,25 +200,22 @@ def _unbox(x: Any, trace: Any) -> Any:
     return x
 
 
-def _lock_leaves(arg: Any, locked: list) -> None:
+def _lock_leaves(arg: Any, locked: list) -> tuple[list[Any], Any]:
     """Make the plain arrays in one of f's arguments read-only, appending them to ``locked``
-    (see :func:`_reverse_pass`): the trace then holds them without copying. A view is left
-    alone, since its base could change under it; the trace copies it."""
-    if type(arg) is np.ndarray:
-        leaves: Sequence[Any] = (arg,)
-    elif isinstance(arg, (tuple, list, dict)):
-        leaves = tree_flatten(arg)[0]
-    else:
-        return
+    (see :func:`_grad_pass`): the trace then holds them without copying. A view is left alone,
+    since its base could change under it; the trace copies it. Returns the argument flattened,
+    ``(leaves, treedef)``."""
+    leaves, treedef = tree_flatten(arg)
     for x in leaves:
         if type(x) is np.ndarray and x.base is None and x.flags.writeable:
-            x.flags.writeable = False
+            x.setflags(write=False)  # (setflags costs half of writing x.flags.writeable)
             locked.append(x)
+    return leaves, treedef
 
 
 def _unlock(locked: list) -> None:
     for x in locked:
-        x.flags.writeable = True
+        x.setflags(write=True)
 
 
 def _owned(x: Any, handed: set[int]) -> Any:
@@ -299,21 +291,27 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         structure of the argument (a tuple of them when ``argnums`` is a tuple).
     """
     _check_callable(f, "value_and_grad")
+    single = isinstance(argnums, (int, np.integer))
+    checked: dict[int, tuple[int, ...]] = {}  # argnums checked, for each number of arguments
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
-        nums = _check_argnums(argnums, len(args), "grad")
+        nums = checked.get(len(args))
+        if nums is None:
+            nums = checked[len(args)] = _check_argnums(argnums, len(args), "grad")
         inner = functools.partial(f, **kwargs) if kwargs else f
         # f's array arguments (the inputs, data X, labels Y), read-only until the sweep is
         # done: the trace then reads them in place instead of keeping a copy of each
         locked: list = []
         try:
-            for a in (*args, *kwargs.values()):
+            flat = [_lock_leaves(a, locked) for a in args]
+            for a in kwargs.values():
                 _lock_leaves(a, locked)
             # no cyclic collection from the trace's start to the sweep's end: the tape's nodes
             # are all young objects, so the first allocation after a pause would scan them all
             with gc_paused():
-                return _value_and_grad(inner, args, nums)
+                out, grads = _grad_pass(inner, args, flat, nums)
+            return out, grads[0] if single else tuple(grads)
         except ValueError as e:
             if locked and str(e) == "assignment destination is read-only":
                 raise ValueError(
@@ -329,30 +327,66 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         finally:
             _unlock(locked)
 
-    def _value_and_grad(inner: Callable, args: tuple, nums: tuple) -> Any:
-        chosen = [args[n] for n in nums]
-        out, pullback = _reverse_pass(_selected(inner, args, nums), chosen, "grad", once=True)
-        if isinstance(out, (tuple, list, dict)) or np.ndim(strip(out)) != 0:
-            got = (
-                f"a {type(out).__name__}"
-                if isinstance(out, (tuple, list, dict))
-                else f"an array of shape {np.shape(strip(out))}"
-            )
-            raise TypeError(
-                f"grad: f must return a scalar, but it returned {got}. For a vector-valued f "
-                "use derivlab.jacrev(f) (the full Jacobian) or "
-                "derivlab.vjp(f, x) (a vector-Jacobian product); or reduce the output, "
-                "e.g. np.sum(f(x))."
-            )
-        if not np.issubdtype(np.result_type(strip(out)), np.floating):
-            raise TypeError(
-                f"grad: f returned a {np.result_type(strip(out))} value; its output must be a "
-                "float scalar."
-            )
-        grads = pullback(np.ones_like(strip(out)))
-        return out, grads[0] if isinstance(argnums, (int, np.integer)) else grads
-
     return transform(wrapped)
+
+
+_FLOAT_SCALARS = frozenset({np.float64, np.float32, np.float16})
+
+
+def _grad_pass(f: Callable, args: tuple, flat: list, nums: tuple[int, ...]) -> tuple[Any, list]:
+    """``(f(*args), [gradient of each args[n], n in nums])``: one trace, one sweep.
+
+    ``flat`` is each argument flattened, ``(leaves, treedef)``. The caller has made f's arrays
+    read-only (see ``value_and_grad``), so the trace keeps an input as it is instead of a copy,
+    and paused the garbage collector. The sweep runs once, so it frees the tape as it goes
+    (``consume``; see :func:`~derivlab._core.backward`).
+    """
+    trace = ReverseTrace()
+    trace.origin = ("grad", f)
+    full = list(args)
+    inputs, defs = [], []
+    for n in nums:
+        leaves, treedef = flat[n]
+        boxes = [ReverseBox(trace.keep(_as_input(leaf, "grad")), trace) for leaf in leaves]
+        inputs.append(boxes)
+        defs.append(treedef)
+        full[n] = boxes[0] if treedef is None else tree_unflatten(treedef, boxes)
+    try:
+        out = _call(f, full)
+    finally:
+        tape = trace.close()  # a box of this trace used from now on has escaped it
+    if type(out) is ReverseBox and out._trace is trace and type(out.value) in _FLOAT_SCALARS:
+        value = out.value  # the common case, a float scalar: no check to make, nothing to copy
+        seed = np.array(1.0, dtype=value.dtype)  # what np.ones_like gives, in one call
+    else:
+        value = _scalar_output(_unbox(out, trace))
+        seed = np.ones_like(strip(value))
+    cts = {}
+    if type(out) is ReverseBox and out._trace is trace:
+        cts = backward([(out, lift(seed))], tape, consume=True)
+    return value, _gradients(inputs, defs, cts, {id(seed)})
+
+
+def _scalar_output(out: Any) -> Any:
+    """``out`` when it is a float scalar, else grad's TypeError."""
+    if isinstance(out, (tuple, list, dict)) or np.ndim(strip(out)) != 0:
+        got = (
+            f"a {type(out).__name__}"
+            if isinstance(out, (tuple, list, dict))
+            else f"an array of shape {np.shape(strip(out))}"
+        )
+        raise TypeError(
+            f"grad: f must return a scalar, but it returned {got}. For a vector-valued f "
+            "use derivlab.jacrev(f) (the full Jacobian) or "
+            "derivlab.vjp(f, x) (a vector-Jacobian product); or reduce the output, "
+            "e.g. np.sum(f(x))."
+        )
+    if not np.issubdtype(np.result_type(strip(out)), np.floating):
+        raise TypeError(
+            f"grad: f returned a {np.result_type(strip(out))} value; its output must be a "
+            "float scalar."
+        )
+    return out
 
 
 def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:

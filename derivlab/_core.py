@@ -137,18 +137,25 @@ _PLAIN_OPERANDS = frozenset({np.ndarray, float, int, np.float64, np.float32, np.
 
 
 class ReverseTrace(Trace):
-    """Reverse mode: every box remembers how it was made; ``backward`` replays that in reverse.
+    """Reverse mode: the trace records how every box was made; ``backward`` replays it in reverse.
 
-    The trace also keeps its boxes in creation order (the *tape*, or Wengert list). A box is
-    always created after its parents, so creation order is a topological order: walking the tape
-    backwards visits every node after all of its consumers, with no graph search at all.
+    The record is the *tape* (a Wengert list): one tuple ``(box, primals, params, parents)``
+    per operation, in creation order. ``box`` is the result, whose ``prim`` names the row;
+    ``primals`` are the values of the row's operands and ``parents`` is aligned with them: the
+    box of each operand traced by this trace, ``None`` for a constant. A box is always created
+    after its parents, so creation order is a topological order: walking the tape backwards
+    visits every node after all of its consumers, with no graph search at all.
+
+    A box holds its value and its row, not its record: only the tape reaches the graph. So
+    ``grad``'s sweep, which pops each record off the tape, frees it (and the intermediates only
+    its rule read) as soon as its rule has run, even while the caller holds the output box.
     """
 
     __slots__ = ("tape", "_kept")
 
     def __init__(self) -> None:
         super().__init__()
-        self.tape: list[ReverseBox] = []
+        self.tape: list[tuple] = []  # (box, primals, params, parents) per operation
         self._kept: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id -> (caller's, snapshot)
 
     def process(self, prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
@@ -179,12 +186,18 @@ class ReverseTrace(Trace):
                 primals, parents = (va, vb), (pa, pb)
         if primals is None:  # any other case: several operands, boxes of enclosing traces
             ans, primals, parents = self._apply(prim, operands, params)
-        # the node, built slot by slot: this is the hottest line of tracing, and a class call
-        # (type.__call__, then __init__) costs as much again
+        # record(), written out: this is the hottest line of tracing, and the box is built slot
+        # by slot because a class call (type.__call__, then __init__) costs as much again
         box = _new_box(ReverseBox)
         box.value, box._trace, box.prim = ans, self, prim
-        box.primals, box.params, box.parents = primals, params, parents
-        self.tape.append(box)
+        self.tape.append((box, primals, params, parents))
+        return box
+
+    def record(self, ans: Any, prim: Any, primals: Sequence[Any], params: dict,
+               parents: Sequence[ReverseBox | None]) -> ReverseBox:  # fmt: skip
+        """A box for ``ans``, made by ``prim``, with its record appended to the tape."""
+        box = ReverseBox(ans, self, prim)
+        self.tape.append((box, primals, params, parents))
         return box
 
     def _apply(self, prim: Primitive, operands: Sequence[Any], params: dict) -> tuple:
@@ -212,7 +225,7 @@ class ReverseTrace(Trace):
         ans = bind(prim, primals, params) if nested else prim.impl(*primals, **params)
         return ans, primals, parents
 
-    def close(self) -> list[ReverseBox]:
+    def close(self) -> list[tuple]:
         """End the trace and hand over its tape.
 
         Each box refers to its trace, so a trace that kept its tape would sit in a reference
@@ -377,30 +390,15 @@ class ForwardBox(Box):
 
 
 class ReverseBox(Box):
-    """A node of the reverse-mode record: its value and the primitive application that made it.
+    """A value traced by a :class:`ReverseTrace`, and the row that made it (``None`` for an
+    input). How it was made, its operands, is on the trace's tape."""
 
-    ``primals`` are the values of the row's operands and ``parents`` is aligned with them: the
-    box of each operand traced by this trace, ``None`` for a constant (one small list per node;
-    the tape's nodes are most of what a gradient allocates and frees).
-    """
+    __slots__ = ("prim",)
 
-    __slots__ = ("prim", "primals", "params", "parents")
-
-    def __init__(
-        self,
-        value: Any,
-        trace: ReverseTrace,
-        prim: Primitive | None = None,
-        primals: Sequence[Any] = (),
-        params: dict | None = None,
-        parents: Sequence[ReverseBox | None] = (),
-    ) -> None:
+    def __init__(self, value: Any, trace: ReverseTrace, prim: Primitive | None = None) -> None:
         self.value = value
         self._trace = trace
         self.prim = prim
-        self.primals = primals
-        self.params = params
-        self.parents = parents
 
 
 # ---- binding an operation to the innermost trace ----
@@ -521,9 +519,9 @@ def count_call() -> None:
         _COUNTERS[-1].cost.calls += 1
 
 
-def _tape_bytes(tape: list[ReverseBox]) -> int:
+def _tape_bytes(tape: list[tuple]) -> int:
     """Bytes of the intermediates a tape keeps for its sweep (every recorded output)."""
-    held = {id(v): v for v in (strip(node.value) for node in tape if node.prim)}
+    held = {id(v): v for v in (strip(record[0].value) for record in tape)}
     # a multi-output row's joint node holds a tuple; its output nodes hold the same arrays
     return sum(np.asarray(v).nbytes for v in held.values() if type(v) is not tuple)
 
@@ -532,7 +530,7 @@ def _tape_bytes(tape: list[ReverseBox]) -> int:
 
 
 def backward(
-    seeds: Sequence[tuple[ReverseBox, Any]], tape: list[ReverseBox], consume: bool = False
+    seeds: Sequence[tuple[ReverseBox, Any]], tape: list[tuple], consume: bool = False
 ) -> dict[int, Any]:
     """Propagate cotangents from output boxes to every node of ``tape`` (a trace's record,
     handed over by :meth:`ReverseTrace.close`); returns ``{id(node): cotangent}``.
@@ -540,10 +538,10 @@ def backward(
     Cotangents live in a dictionary that belongs to this call, never on the nodes, so calling
     ``grad`` twice on the same function gives the same answer.
 
-    With ``consume`` (a sweep that runs once, as ``grad``'s does), the sweep pops each node off
-    the tape and empties it as it passes it (see ``_popped``), so a node and the intermediates
-    only it holds are freed as soon as its rule has run, as PyTorch frees a graph's saved
-    tensors during ``backward()``: the sweep's own arrays reuse the forward pass's memory, and
+    With ``consume`` (a sweep that runs once, as ``grad``'s does), the sweep pops each record off
+    the tape itself, so a record and the intermediates only it holds are freed as soon as its
+    rule has run (see :class:`ReverseTrace`), as PyTorch frees a graph's saved tensors during
+    ``backward()``: the sweep's own arrays reuse the forward pass's memory, and
     the peak is lower. (Memory that
     goes back to the C allocator this way every step is why ``derivlab._heap`` exists.)
     """
@@ -578,29 +576,14 @@ class gc_paused:  # noqa: N801  (used as a function: `with gc_paused():`)
             gc.enable()
 
 
-def _sweep(seeds: Sequence[tuple[ReverseBox, Any]], tape: list[ReverseBox],
+def _sweep(seeds: Sequence[tuple[ReverseBox, Any]], tape: list[tuple],
            consume: bool) -> dict[int, Any]:  # fmt: skip
-    with gc_paused():
-        return _sweep_tape(seeds, _popped(tape) if consume else reversed(tape))
+    with gc_paused():  # a copy of the tape, for a pullback that may run again
+        return _sweep_tape(seeds, tape if consume else list(tape))
 
 
-def _popped(tape: list[ReverseBox]) -> Any:
-    """The tape's nodes, last first, each removed from the tape as it is handed out and emptied
-    once the sweep is done with it.
-
-    Emptying matters as much as removing: every node refers to its parents, so the output box
-    (which the caller holds) reaches the whole graph, and no node would be freed before the
-    caller let go of the output. Emptied, a node keeps only its value, and the intermediates
-    only its rule read are freed as soon as that rule has run.
-    """
-    pop = tape.pop
-    while tape:
-        node = pop()
-        yield node
-        node.primals = node.parents = node.params = None
-
-
-def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], nodes: Any) -> dict[int, Any]:
+def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], records: list[tuple]) -> dict[int, Any]:
+    """The backward sweep, popping ``records`` (a tape) empty, last first."""
     cts: dict[int, Any] = {}
     owned: set[int] = set()  # cotangents this sweep allocated itself, safe to add into in place
     for box, g in seeds:
@@ -608,23 +591,22 @@ def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], nodes: Any) -> dict[int
         cts[key] = cts[key] + g if key in cts else g
     # reverse creation order is a reverse topological order (see ReverseTrace); the loop is
     # iterative, so a 100,000-op chain needs no recursion
-    pop, discard = cts.pop, owned.discard
-    for node in nodes:
-        key = id(node)
-        g = pop(key, None)
+    pop_record, pop, discard = records.pop, cts.pop, owned.discard
+    while records:
+        box, primals, params, parents = pop_record()
+        g = pop(id(box), None)
         if g is None:
             continue
-        prim = node.prim
-        parents = node.parents
+        prim = box.prim
         if prim.name == "getitem" and (type(g) is np.ndarray or isinstance(g, np.generic)):
             # the adjoint of x[index], added straight into x's cotangent: no dense zero array
             # per slice (a loop over 8,192 windows would allocate 8,192 of them)
-            _scatter_add(cts, owned, id(parents[0]), node.primals[0], node.params["index"], g)
+            _scatter_add(cts, owned, id(parents[0]), primals[0], params["index"], g)
             continue
         every = None
         if prim.vjp_all is not None:  # one call for the operands that are traced parents
             which = [i for i, parent in enumerate(parents) if parent is not None]
-            every = prim.vjp_all(g, node.value, *node.primals, which=which, **node.params)
+            every = prim.vjp_all(g, box.value, *primals, which=which, **params)
         for i, parent in enumerate(parents):
             if parent is None:
                 continue
@@ -633,7 +615,7 @@ def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], nodes: Any) -> dict[int
             if every is not None:
                 c = every[i]
             else:
-                c = prim.vjp(i, g, node.value, *node.primals, **node.params)
+                c = prim.vjp(i, g, box.value, *primals, **params)
             old = cts.get(key)
             if old is None:
                 cts[key] = c
@@ -837,14 +819,9 @@ def _reverse_multi(trace: ReverseTrace, prim: MultiPrimitive, operands: Sequence
             parents.append(None)
     params = {k: trace.keep(v) for k, v in params.items()}
     ans = bind_multi(prim, primals, params)
-    joint = ReverseBox(ans, trace, prim, primals, params, parents)
-    trace.tape.append(joint)
-    outs = []
-    for a, proj in zip(ans, prim.projections):
-        box = ReverseBox(a, trace, proj, (), {}, (joint,))
-        trace.tape.append(box)  # after the joint node: the sweep reaches it first
-        outs.append(box)
-    return tuple(outs)
+    joint = trace.record(ans, prim, primals, params, parents)
+    # each output's record comes after the joint node's: the sweep reaches it first
+    return tuple(trace.record(a, proj, (), {}, (joint,)) for a, proj in zip(ans, prim.projections))
 
 
 # ---- error messages that point at the user's line ----

@@ -85,9 +85,7 @@ def _record(trace: ReverseTrace, prim: Primitive, out: Any, leaves: list, primal
             params: dict) -> ReverseBox:  # fmt: skip
     """Put one node on ``trace``'s tape whose parents are the leaves boxed in ``trace``."""
     parents = [x if type(x) is ReverseBox and x._trace is trace else None for x in leaves]
-    box = ReverseBox(out, trace, prim, primals, params, parents)
-    trace.tape.append(box)
-    return box
+    return trace.record(out, prim, primals, params, parents)
 
 
 def _cotangent_of(i: int, cts: list[Any], primals: list[Any], name: str) -> Any:

@@ -648,6 +648,16 @@ def _no_rule(what: str) -> NotImplementedError:
 
 def dispatch_ufunc(self: Box, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
     """Every box's ``__array_ufunc__``: a ufunc called on boxes (``np.sin(x)``, ``np.add``)."""
+    if method == "__call__" and not kwargs:
+        prim = UFUNCS.get(ufunc)
+        if prim is not None:  # the hot cases first: np.exp(x), and X @ W or Y * p with plain
+            if len(inputs) == 1:  # real operands, where this box's trace records the call
+                return bind_to(self, prim, inputs, _NO_PARAMS)
+            if len(inputs) == 2:
+                other = inputs[0] if inputs[1] is self else inputs[1]
+                t = type(other)
+                if t in _REAL_SCALARS or (t is np.ndarray and other.dtype.kind != "c"):
+                    return bind_to(self, prim, inputs, _NO_PARAMS)
     if "out" in kwargs:
         raise TypeError(
             f"derivlab: np.{ufunc.__name__}(..., out=...) or an in-place operator (a += x, "

@@ -55,17 +55,32 @@ def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     gshape = _shape(g)
     if gshape == shape:
         return g
+    axes = _SUMMED.get((gshape, shape))
+    if axes is None:
+        axes = _summed_axes(gshape, shape)
+    lead, kept = axes
     # a plain array is summed by the ufunc itself (np.sum's Python wrapper costs more than a
     # small bias's sum); a box goes through np.sum, so that its trace records the sum
     total = np.add.reduce if type(g) is np.ndarray else np.sum
-    lead = len(gshape) - len(shape)
-    if lead > 0:
-        g = total(g, axis=tuple(range(lead)))
-        gshape = gshape[lead:]
-    axes = tuple(i for i, s in enumerate(shape) if s == 1 and gshape[i] != 1)
-    if axes:
-        g = total(g, axis=axes, keepdims=True)
+    if lead:
+        g = total(g, axis=lead)
+    if kept:
+        g = total(g, axis=kept, keepdims=True)
     return g
+
+
+# (g's shape, the operand's shape) -> the axes unbroadcast sums: the leading ones broadcasting
+# added, then those it stretched from 1 (kept). A rule reduces the same shapes at every step.
+_SUMMED: dict[tuple, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+
+
+def _summed_axes(gshape: tuple[int, ...], shape: tuple[int, ...]) -> tuple:
+    n = len(gshape) - len(shape)
+    kept = tuple(i for i, s in enumerate(shape) if s == 1 and gshape[n + i] != 1)
+    if len(_SUMMED) >= 4096:  # a program of ever new shapes: start again, rather than grow
+        _SUMMED.clear()
+    axes = _SUMMED[(gshape, shape)] = (tuple(range(n)), kept)
+    return axes
 
 
 def _keepdims_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
@@ -452,8 +467,11 @@ def _matmul_vjp(i: int, g: Any, ans: Any, a: Any, b: Any) -> Any:
 
 def _matmul_vjp_all(g: Any, ans: Any, a: Any, b: Any, *, which: Sequence[int]) -> list[Any]:
     # one product per traced operand: a constant (a data matrix X in X @ W) gets none
-    a_nd, b_nd = len(_shape(a)), len(_shape(b))
     need_a, need_b = 0 in which, 1 in which
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim == 2:
+        # two plain matrices, the common case (a layer): no batch to sum, no vector to undo
+        return [g @ b.T if need_a else None, a.T @ g if need_b else None]
+    a_nd, b_nd = len(_shape(a)), len(_shape(b))
     if a_nd > 2 and b_nd == 2:  # a batch of rows times one matrix (x @ W.T in a linear layer)
         return _rows_times_matrix_vjp(g, a, b, need_a, need_b)
     if a_nd == 1 and b_nd == 1:  # inner product
@@ -735,8 +753,10 @@ ASTYPE = _register(
 # ---- reductions with a choice: max and min ----
 
 
-def _extremum(np_red: Callable, name: str) -> Primitive:
+def _extremum(np_red: Callable, ufunc: np.ufunc, name: str) -> Primitive:
     def impl(x: Any, *, axis: Any, keepdims: bool) -> Any:
+        if type(x) is np.ndarray:  # the ufunc's own reduction: np.max's Python wrapper costs
+            return ufunc.reduce(x, axis=axis, keepdims=keepdims)  # more than a small max
         return np_red(x, axis=axis, keepdims=keepdims)
 
     def share(x: Any, ans: Any, axis: Any, keepdims: bool) -> Any:
@@ -744,9 +764,10 @@ def _extremum(np_red: Callable, name: str) -> Primitive:
         full = (
             ans if (keepdims or axis is None) else np.reshape(ans, _keepdims_shape(_shape(x), axis))
         )
-        hit = np.equal(strip(x), strip(full)).astype(_float_dtype(x))
-        extremes = strip(full)
-        if np.count_nonzero(hit) == np.size(extremes) and not np.isnan(extremes).any():
+        extremes = full if type(full) is np.ndarray else np.asarray(strip(full))
+        hit = np.equal(x if type(x) is np.ndarray else strip(x), extremes)
+        hit = hit.astype(_float_dtype(x))
+        if np.count_nonzero(hit) == extremes.size and not np.isnan(extremes).any():
             return hit  # one winner per group (the usual case): no tie to share
         return hit / np.sum(hit, axis=axis, keepdims=True)
 
@@ -763,8 +784,8 @@ def _extremum(np_red: Callable, name: str) -> Primitive:
     )
 
 
-AMAX = _extremum(np.max, "amax")
-AMIN = _extremum(np.min, "amin")
+AMAX = _extremum(np.max, np.maximum, "amax")
+AMIN = _extremum(np.min, np.minimum, "amin")
 
 
 # ---- products ----

@@ -966,6 +966,7 @@ def rows_used(fn: Callable[..., Any], *args: np.ndarray) -> set[str]:
     boxes = [ReverseBox(np.asarray(a, dtype=np.float64), trace) for a in args]
     out = fn(*boxes)
     outs = list(out) if isinstance(out, (tuple, list)) else [out]
+    parents_of = {id(box): parents for box, _, _, parents in trace.tape}
     stack = [o for o in outs if isinstance(o, ReverseBox)]
     seen: set[int] = set()
     names: set[str] = set()
@@ -976,7 +977,7 @@ def rows_used(fn: Callable[..., Any], *args: np.ndarray) -> set[str]:
         seen.add(id(node))
         if node.prim is not None:
             names.add(node.prim.name)
-        stack.extend(parent for parent in node.parents if parent is not None)
+        stack.extend(parent for parent in parents_of.get(id(node), ()) if parent is not None)
     return names
 
 

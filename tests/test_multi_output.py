@@ -419,7 +419,7 @@ def test_rows_used_and_tape_hold_one_joint_node() -> None:
     trace = ReverseTrace()
     box = ReverseBox(_a(3, 3), trace)
     np.linalg.svd(box)
-    joints = [node for node in trace.tape if isinstance(node.prim, MultiPrimitive)]
+    joints = [box for box, *_ in trace.tape if isinstance(box.prim, MultiPrimitive)]
     assert len(joints) == 1 and len(trace.tape) == 1 + 3  # the joint node and its 3 outputs
 
 

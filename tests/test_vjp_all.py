@@ -81,12 +81,13 @@ def test_every_vjp_all_row_is_covered() -> None:
 # ---- 1. vjp_all agrees with the per-operand vjp ----
 
 
-def _nodes(name: str, fn: Callable, args: tuple[np.ndarray, ...]) -> list[ReverseBox]:
-    """The tape nodes of row ``name`` that ``fn(*args)`` records."""
+def _nodes(name: str, fn: Callable, args: tuple[np.ndarray, ...]) -> list[tuple]:
+    """The tape records ``(box, primals, params, parents)`` of row ``name`` that ``fn(*args)``
+    makes."""
     trace = ReverseTrace()
     fn(*[ReverseBox(a, trace) for a in args])
     trace.ended = True
-    nodes = [node for node in trace.tape if node.prim is PRIMITIVES[name]]
+    nodes = [record for record in trace.tape if record[0].prim is PRIMITIVES[name]]
     assert nodes, f"the case does not bind {name}"
     return nodes
 
@@ -101,21 +102,21 @@ def test_vjp_all_equals_per_operand_vjp(name, label, fn, torch_fn, args, dtype) 
     row = PRIMITIVES[name]
     rng = np.random.default_rng(7)
     rtol = 1e-12 if dtype == np.float64 else 2e-5
-    for node in _nodes(name, fn, tuple(a.astype(dtype) for a in args)):
-        primals = [_plain(p) for p in node.primals]
-        ans = node.value
+    for box, recorded, params, _ in _nodes(name, fn, tuple(a.astype(dtype) for a in args)):
+        primals = [_plain(p) for p in recorded]
+        ans = box.value
         g = rng.standard_normal(np.shape(ans)).astype(np.result_type(ans))
         n = len(primals)
-        every = row.vjp_all(g, ans, *primals, which=list(range(n)), **node.params)
+        every = row.vjp_all(g, ans, *primals, which=list(range(n)), **params)
         assert len(every) == n
         for i in range(n):
-            ref = row.vjp(i, g, ans, *primals, **node.params)
-            for got in (every[i], row.vjp_all(g, ans, *primals, which=[i], **node.params)[i]):
+            ref = row.vjp(i, g, ans, *primals, **params)
+            for got in (every[i], row.vjp_all(g, ans, *primals, which=[i], **params)[i]):
                 assert np.shape(got) == np.shape(primals[i]), (i, np.shape(got))
                 assert np.result_type(got) == np.result_type(ref) == dtype, (i, np.result_type(got))
                 scale = np.max(np.abs(ref), initial=1.0)  # entries that cancel to ~0
                 np.testing.assert_allclose(got, ref, rtol=rtol, atol=rtol * scale)
-            alone = row.vjp_all(g, ans, *primals, which=[i], **node.params)
+            alone = row.vjp_all(g, ans, *primals, which=[i], **params)
             assert all(c is None for k, c in enumerate(alone) if k != i)  # constants: nothing
 
 
