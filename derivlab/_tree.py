@@ -31,11 +31,22 @@ def _walk(node: Any, leaves: list[Any]) -> Any:
         return None
     if isinstance(node, dict):
         keys = tuple(node)
-        return (dict, keys, tuple([_walk(node[k], leaves) for k in keys]))
+        return (dict, keys, _children([node[k] for k in keys], leaves))
     if isinstance(node, (tuple, list)) and not hasattr(node, "_fields"):
-        return (type(node), None, tuple([_walk(c, leaves) for c in node]))
+        return (type(node), None, _children(node, leaves))
     leaves.append(node)
     return None
+
+
+def _children(nodes: Any, leaves: list[Any]) -> tuple:
+    out = []
+    for c in nodes:
+        if type(c) is np.ndarray:  # an array child (a dict of parameters): no call for it
+            leaves.append(c)
+            out.append(None)
+        else:
+            out.append(_walk(c, leaves))
+    return tuple(out)
 
 
 def tree_unflatten(treedef: Any, leaves: list[Any]) -> Any:
@@ -47,9 +58,10 @@ def _build(d: Any, it: Any) -> Any:
     if d is None:
         return next(it)
     kind, keys, children = d
+    # a leaf child (most of a parameter dict's children) is taken in place, without a call
     if kind is dict:
-        return {k: _build(c, it) for k, c in zip(keys, children)}
-    return kind([_build(c, it) for c in children])
+        return {k: next(it) if c is None else _build(c, it) for k, c in zip(keys, children)}
+    return kind([next(it) if c is None else _build(c, it) for c in children])
 
 
 def tree_map(fn: Callable[..., Any], tree: Any, *rest: Any) -> Any:
