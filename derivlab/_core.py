@@ -541,9 +541,10 @@ def backward(
     With ``consume`` (a sweep that runs once, as ``grad``'s does), the sweep pops each record off
     the tape itself, so a record and the intermediates only it holds are freed as soon as its
     rule has run (see :class:`ReverseTrace`), as PyTorch frees a graph's saved tensors during
-    ``backward()``: the sweep's own arrays reuse the forward pass's memory, and
-    the peak is lower. (Memory that
-    goes back to the C allocator this way every step is why ``derivlab._heap`` exists.)
+    ``backward()``: the sweep's own arrays reuse the forward pass's memory, and the peak is
+    lower. (Memory that goes back to the C allocator this way every step is why
+    ``derivlab._heap`` exists.) Without it, the sweep pops a copy, and the tape stays whole for
+    a pullback that runs again.
     """
     if _COUNTERS:  # dl.cost's tape_bytes: the most that reverse mode's tapes hold at once
         held, cost = _tape_bytes(tape), _COUNTERS[-1].cost
@@ -578,7 +579,7 @@ class gc_paused:  # noqa: N801  (used as a function: `with gc_paused():`)
 
 def _sweep(seeds: Sequence[tuple[ReverseBox, Any]], tape: list[tuple],
            consume: bool) -> dict[int, Any]:  # fmt: skip
-    with gc_paused():  # a copy of the tape, for a pullback that may run again
+    with gc_paused():
         return _sweep_tape(seeds, tape if consume else list(tape))
 
 
