@@ -163,7 +163,7 @@ def _np_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=np._NoVa
         return np.sum(a, axis=axis, keepdims=keepdims)
     if axis is not None:
         axis = _norm_axis(axis, _ndim(a))
-    return bind(SUM, (a,), {"axis": axis, "keepdims": bool(keepdims)})
+    return bind_to(a, SUM, (a,), {"axis": axis, "keepdims": bool(keepdims)})  # the only operand
 
 
 def _count(a: Any, axis: Any) -> int:
