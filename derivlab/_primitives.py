@@ -444,9 +444,10 @@ def _matmul_jvp(tangents: list, ans: Any, a: Any, b: Any) -> Any:
 
 
 def _matmul_vjp(i: int, g: Any, ans: Any, a: Any, b: Any) -> Any:
+    # each cotangent in its operand's dtype (float32 @ float64 computes in float64)
     a_nd, b_nd = len(_shape(a)), len(_shape(b))
     if a_nd == 1 and b_nd == 1:  # inner product: ∂(a·b)/∂a = b
-        return g * (b if i == 0 else a)
+        return _like(g * (b if i == 0 else a), a if i == 0 else b)
     # treat a vector as a 1-row (a) or 1-column (b) matrix, then undo
     if a_nd == 1:
         g = np.expand_dims(g, -2)
@@ -457,12 +458,12 @@ def _matmul_vjp(i: int, g: Any, ans: Any, a: Any, b: Any) -> Any:
         r = g @ np.swapaxes(b2, -1, -2)  # ∂/∂A: G Bᵀ
         if a_nd == 1:
             r = np.squeeze(r, -2)
-        return unbroadcast(r, _shape(a))
+        return _like(unbroadcast(r, _shape(a)), a)
     a2 = a if a_nd > 1 else np.expand_dims(a, -2)
     r = np.swapaxes(a2, -1, -2) @ g  # ∂/∂B: Aᵀ G
     if b_nd == 1:
         r = np.squeeze(r, -1)
-    return unbroadcast(r, _shape(b))
+    return _like(unbroadcast(r, _shape(b)), b)
 
 
 def _matmul_vjp_all(g: Any, ans: Any, a: Any, b: Any, *, which: Sequence[int]) -> list[Any]:
@@ -470,12 +471,12 @@ def _matmul_vjp_all(g: Any, ans: Any, a: Any, b: Any, *, which: Sequence[int]) -
     need_a, need_b = 0 in which, 1 in which
     if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim == 2:
         # two plain matrices, the common case (a layer): no batch to sum, no vector to undo
-        return [g @ b.T if need_a else None, a.T @ g if need_b else None]
+        return [_like(g @ b.T, a) if need_a else None, _like(a.T @ g, b) if need_b else None]
     a_nd, b_nd = len(_shape(a)), len(_shape(b))
     if a_nd > 2 and b_nd == 2:  # a batch of rows times one matrix (x @ W.T in a linear layer)
         return _rows_times_matrix_vjp(g, a, b, need_a, need_b)
     if a_nd == 1 and b_nd == 1:  # inner product
-        return [g * b if need_a else None, g * a if need_b else None]
+        return [_like(g * b, a) if need_a else None, _like(g * a, b) if need_b else None]
     if a_nd == 1:  # a vector is a 1-row (a) or 1-column (b) matrix, then undone
         g = np.expand_dims(g, -2)
     if b_nd == 1:
@@ -484,11 +485,11 @@ def _matmul_vjp_all(g: Any, ans: Any, a: Any, b: Any, *, which: Sequence[int]) -
     if need_a:
         b2 = b if b_nd > 1 else np.expand_dims(b, -1)
         ga = g @ np.swapaxes(b2, -1, -2)  # G Bᵀ
-        ga = unbroadcast(np.squeeze(ga, -2) if a_nd == 1 else ga, _shape(a))
+        ga = _like(unbroadcast(np.squeeze(ga, -2) if a_nd == 1 else ga, _shape(a)), a)
     if need_b:
         a2 = a if a_nd > 1 else np.expand_dims(a, -2)
         gb = np.swapaxes(a2, -1, -2) @ g  # Aᵀ G
-        gb = unbroadcast(np.squeeze(gb, -1) if b_nd == 1 else gb, _shape(b))
+        gb = _like(unbroadcast(np.squeeze(gb, -1) if b_nd == 1 else gb, _shape(b)), b)
     return [ga, gb]
 
 
@@ -504,7 +505,7 @@ def _rows_times_matrix_vjp(g: Any, a: Any, b: Any, need_a: bool, need_b: bool) -
     g2 = np.reshape(g, (rows, _shape(b)[1]))
     ga = np.reshape(g2 @ np.swapaxes(b, 0, 1), a_shape) if need_a else None
     gb = np.swapaxes(np.reshape(a, (rows, a_shape[-1])), 0, 1) @ g2 if need_b else None
-    return [ga, gb]
+    return [None if ga is None else _like(ga, a), None if gb is None else _like(gb, b)]
 
 
 _register(
@@ -914,7 +915,7 @@ def _einsum_cotangent(i: int, g: Any, xs: Sequence[Any], ins: list[str], out: st
     if kept != target:  # letters only operand i had were summed away: broadcast back along them
         grad = np.reshape(grad, tuple(shape[target.index(c)] if c in kept else 1 for c in target))
         grad = np.broadcast_to(grad, shape)
-    return grad
+    return _like(grad, xs[i])  # in the operand's dtype, whatever the others' are
 
 
 EINSUM = _register(
@@ -1009,8 +1010,8 @@ def _solve_vjp_all(g: Any, ans: Any, a: Any, b: Any, *, which: Sequence[int]) ->
             ga = -(np.expand_dims(lam, -1) * np.expand_dims(ans, -2))
         else:
             ga = -(lam @ _mT(ans))
-        ga = unbroadcast(ga, _shape(a))
-    gb = unbroadcast(lam, _shape(b)) if 1 in which else None  # b broadcast: sum back
+        ga = _like(unbroadcast(ga, _shape(a)), a)
+    gb = _like(unbroadcast(lam, _shape(b)), b) if 1 in which else None  # b broadcast: sum back
     return [ga, gb]
 
 

@@ -859,3 +859,32 @@ def test_vectorised_erf_matches_math_erf_to_a_few_ulp() -> None:
     assert erf(np.inf) == 1.0 and erf(-np.inf) == -1.0 and np.isnan(erf(np.nan))
     assert erf(np.float32(0.5)).dtype == np.float32 and erf(np.arange(3)).dtype == np.float64
     assert erf(np.ones((2, 3))).shape == (2, 3) and np.shape(erf(0.5)) == ()
+
+
+_F32_SQ = np.eye(3, dtype=np.float32) * 2.0 + 0.25
+_F64_SQ = np.arange(9.0).reshape(3, 3) / 9.0 + np.eye(3)
+_MIXED_CONTRACTIONS = [
+    ("matmul", lambda a, b: np.sum(a @ b), _F32_SQ, _F64_SQ),
+    ("matmul, float64 first", lambda a, b: np.sum(a @ b), _F64_SQ, _F32_SQ),
+    ("vector @ matrix", lambda a, b: np.sum(a @ b), _F32_SQ[0], _F64_SQ),
+    ("batch @ matrix", lambda a, b: np.sum(a @ b), np.stack([_F32_SQ] * 2), _F64_SQ),
+    ("inner product", lambda a, b: a @ b, _F32_SQ[0], _F64_SQ[0]),
+    ("np.dot", lambda a, b: np.sum(np.dot(a, b)), _F32_SQ, _F64_SQ),
+    ("np.einsum", lambda a, b: np.sum(np.einsum("ij,jk->ik", a, b)), _F32_SQ, _F64_SQ),
+    ("np.tensordot", lambda a, b: np.sum(np.tensordot(a, b, 1)), _F32_SQ, _F64_SQ),
+    ("np.linalg.solve", lambda a, b: np.sum(np.linalg.solve(a, b)), _F32_SQ, _F64_SQ),
+    ("np.linalg.solve, float64 matrix", lambda a, b: np.sum(np.linalg.solve(a, b)), _F64_SQ,
+     _F32_SQ[0]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("label", "f", "a", "b"), _MIXED_CONTRACTIONS, ids=[c[0] for c in _MIXED_CONTRACTIONS]
+)
+def test_a_contraction_of_mixed_dtypes_gives_each_operand_its_own_dtype(label, f, a, b) -> None:
+    # float32 @ float64 computes in float64; the float32 operand's gradient is still float32
+    ga, gb = dl.grad(f, argnums=(0, 1))(a, b)
+    assert (ga.dtype, gb.dtype) == (a.dtype, b.dtype), label
+    ra, rb = dl.grad(f, argnums=(0, 1))(a.astype(np.float64), b.astype(np.float64))
+    assert_close(ga, ra, rtol=1e-6, atol=1e-6)  # the float64 gradient, rounded to float32
+    assert_close(gb, rb, rtol=1e-6, atol=1e-6)
