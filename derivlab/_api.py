@@ -355,15 +355,15 @@ def _grad_pass(f: Callable, args: tuple, flat: list, nums: tuple[int, ...]) -> t
         out = _call(f, full)
     finally:
         tape = trace.close()  # a box of this trace used from now on has escaped it
-    if type(out) is ReverseBox and out._trace is trace and type(out.value) in _FLOAT_SCALARS:
+    # not a box of this trace: f's output does not depend on the inputs, and the gradient is 0
+    traced = type(out) is ReverseBox and out._trace is trace
+    if traced and type(out.value) in _FLOAT_SCALARS:
         value = out.value  # the common case, a float scalar: no check to make, nothing to copy
         seed = np.array(1.0, dtype=value.dtype)  # what np.ones_like gives, in one call
     else:
         value = _scalar_output(_unbox(out, trace))
         seed = np.ones_like(strip(value))
-    cts = {}
-    if type(out) is ReverseBox and out._trace is trace:
-        cts = backward([(out, lift(seed))], tape, consume=True)
+    cts = backward([(out, lift(seed))], tape, consume=True) if traced else {}
     return value, _gradients(inputs, defs, cts, {id(seed)})
 
 

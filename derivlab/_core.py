@@ -562,8 +562,8 @@ class gc_paused:  # noqa: N801  (used as a function: `with gc_paused():`)
     A tape holds a few GC-tracked objects per operation, and every full collection scans all
     of them, so on a 100,000-op program collections took about half the time. Reference
     counting still frees everything as usual; only cycles wait for the collector to resume.
-    (A class, not a contextlib generator: a gradient enters it three times, and a generator
-    costs several times more to start and stop.)
+    (A class, not a contextlib generator: a gradient enters it twice, around the trace and the
+    sweep, and a generator costs several times more to start and stop.)
     """
 
     __slots__ = ("was_enabled",)
