@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from derivlab._core import (
+    FLOAT_SCALARS,
     Box,
     ForwardBox,
     ForwardTrace,
@@ -330,9 +331,6 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     return transform(wrapped)
 
 
-_FLOAT_SCALARS = frozenset({np.float64, np.float32, np.float16})
-
-
 def _grad_pass(f: Callable, args: tuple, flat: list, nums: tuple[int, ...]) -> tuple[Any, list]:
     """``(f(*args), [gradient of each args[n], n in nums])``: one trace, one sweep.
 
@@ -357,7 +355,7 @@ def _grad_pass(f: Callable, args: tuple, flat: list, nums: tuple[int, ...]) -> t
         tape = trace.close()  # a box of this trace used from now on has escaped it
     # not a box of this trace: f's output does not depend on the inputs, and the gradient is 0
     traced = type(out) is ReverseBox and out._trace is trace
-    if traced and type(out.value) in _FLOAT_SCALARS:
+    if traced and type(out.value) in FLOAT_SCALARS:
         value = out.value  # the common case, a float scalar: no check to make, nothing to copy
         seed = np.array(1.0, dtype=value.dtype)  # what np.ones_like gives, in one call
     else:

@@ -93,7 +93,9 @@ class Trace:
     ``ended`` is set by the transformation once the traced function has returned; ``origin`` says
     which transformation of which function started it (for the error raised when a box escapes):
     a string, or a ``(transformation, function)`` pair, put into words only if that error is
-    raised.
+    raised. A trace that can end checks ``ended`` first thing in its ``process``
+    (``raise escaped(self, prim, operands)``): the hot paths hand an operation straight to the
+    trace of its one box, with no call in between to check it for them.
     """
 
     __slots__ = ("level", "ended", "origin")
@@ -110,6 +112,8 @@ class ForwardTrace(Trace):
     __slots__ = ()
 
     def process(self, prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
+        if self.ended:
+            raise escaped(self, prim, operands)
         primals, tangents = self.unpack(operands)
         ans = bind(prim, primals, params)  # an enclosing trace, else the impl on plain arrays
         # push forward: t_out = sum_i (d out / d x_i) t_i
@@ -131,6 +135,7 @@ class ForwardTrace(Trace):
 
 
 _new_box = object.__new__
+FLOAT_SCALARS = frozenset({np.float64, np.float32, np.float16})  # NumPy's float scalar types
 _HELD_PARAMS = frozenset({np.ndarray, tuple})  # parameters that may hold an array to keep
 # values a binary operation's fast path takes as they are (no box of another trace among them)
 _PLAIN_OPERANDS = frozenset({np.ndarray, float, int, np.float64, np.float32, np.float16})
@@ -159,6 +164,8 @@ class ReverseTrace(Trace):
         self._kept: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id -> (caller's, snapshot)
 
     def process(self, prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
+        if self.ended:
+            raise escaped(self, prim, operands)
         if params:  # only arrays (an index array, a mask) need the trace's own copy
             for v in params.values():
                 if type(v) in _HELD_PARAMS:
@@ -410,20 +417,11 @@ def bind(prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
         x = operands[0]
         if not isinstance(x, Box):
             return prim.impl(x, **params)
-        return bind_to(x, prim, operands, params)
+        return x._trace.process(prim, operands, params)  # which raises if x has escaped it
     top = _innermost(prim, operands)
     if top is None:
         return prim.impl(*operands, **params)
     return top.process(prim, operands, params)
-
-
-def bind_to(box: Box, prim: Primitive, operands: Sequence[Any], params: dict) -> Any:
-    """``bind``, when ``box``'s trace is known to be the innermost (the only box among the
-    operands, or all of them boxes of one trace): no search. The hot paths call this."""
-    trace = box._trace
-    if trace.ended:
-        raise _escaped(box, prim)
-    return trace.process(prim, operands, params)
 
 
 def _innermost(prim: Primitive, operands: Sequence[Any]) -> Trace | None:
@@ -453,6 +451,11 @@ def _escaped(x: Box, prim: Primitive) -> Exception:
         "from the function instead (use derivlab.value_and_grad or derivlab.vjp to get it out "
         f"with the derivative), or keep a plain copy of an input instead of a traced one.{_where()}"
     )
+
+
+def escaped(trace: Trace, prim: Primitive, operands: Sequence[Any]) -> Exception:
+    """The error for ``prim`` applied to a box of ``trace`` after ``trace`` has ended."""
+    return _escaped(next(x for x in operands if isinstance(x, Box) and x._trace is trace), prim)
 
 
 def _origin_text(where: str, f: Any) -> str:
@@ -602,7 +605,12 @@ def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], records: list[tuple]) -
         if prim.name == "getitem" and (type(g) is np.ndarray or isinstance(g, np.generic)):
             # the adjoint of x[index], added straight into x's cotangent: no dense zero array
             # per slice (a loop over 8,192 windows would allocate 8,192 of them)
-            _scatter_add(cts, owned, id(parents[0]), primals[0], params["index"], g)
+            key, index = id(parents[0]), params["index"]
+            if type(index) is slice and key in owned:  # the common case, written out here:
+                view = cts[key][index]  # a view of the buffer this sweep owns, added into
+                view += g
+            else:
+                _scatter_add(cts, owned, key, primals[0], index, g)
             continue
         every = None
         if prim.vjp_all is not None:  # one call for the operands that are traced parents
@@ -655,7 +663,10 @@ def _scatter_add(cts: dict, owned: set, key: int, x: Any, index: Any, g: np.ndar
 
 def scattered(buf: np.ndarray, index: Any, g: np.ndarray) -> np.ndarray:
     """``buf[index] += g`` where an entry named twice receives both terms (``np.add.at``)."""
-    if type(index) is slice or type(index) is int or basic_index(index):
+    if type(index) is slice:  # a view: add into it (buf[index] += g writes it back again)
+        view = buf[index]
+        view += g
+    elif type(index) is int or basic_index(index):
         buf[index] += g  # slices and integers never name an entry twice
     elif buf.size <= 4 * np.size(g) and buf.dtype.kind == "f" and np.result_type(g).kind == "f":
         # many terms per entry (an embedding table's rows, used by every token): np.bincount

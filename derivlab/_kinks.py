@@ -121,6 +121,8 @@ class ObserveTrace(Trace):
         self.log: list[tuple[str, bytes]] = []
 
     def process(self, prim: Primitive, operands: Any, params: dict) -> Any:
+        if self.ended:
+            raise _core.escaped(self, prim, operands)
         primals = [x.value if type(x) is ObserveBox and x._trace is self else x for x in operands]
         ans = prim.impl(*primals, **params)
         choice = _CHOICES.get(prim.name)

@@ -20,7 +20,6 @@ from derivlab._core import (
     _where,
     bind,
     bind_multi,
-    bind_to,
     decided,
     install_numpy_layer,
     note,
@@ -163,7 +162,7 @@ def _np_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=np._NoVa
         return np.sum(a, axis=axis, keepdims=keepdims)
     if axis is not None:
         axis = _norm_axis(axis, _ndim(a))
-    return bind_to(a, SUM, (a,), {"axis": axis, "keepdims": bool(keepdims)})  # the only operand
+    return a._trace.process(SUM, (a,), {"axis": axis, "keepdims": bool(keepdims)})  # its one box
 
 
 def _count(a: Any, axis: Any) -> int:
@@ -652,12 +651,12 @@ def dispatch_ufunc(self: Box, ufunc: np.ufunc, method: str, *inputs: Any, **kwar
         prim = UFUNCS.get(ufunc)
         if prim is not None:  # the hot cases first: np.exp(x), and X @ W or Y * p with plain
             if len(inputs) == 1:  # real operands, where this box's trace records the call
-                return bind_to(self, prim, inputs, _NO_PARAMS)
+                return self._trace.process(prim, inputs, _NO_PARAMS)
             if len(inputs) == 2:
                 other = inputs[0] if inputs[1] is self else inputs[1]
                 t = type(other)
                 if t in _REAL_SCALARS or (t is np.ndarray and other.dtype.kind != "c"):
-                    return bind_to(self, prim, inputs, _NO_PARAMS)
+                    return self._trace.process(prim, inputs, _NO_PARAMS)
     if "out" in kwargs:
         raise TypeError(
             f"derivlab: np.{ufunc.__name__}(..., out=...) or an in-place operator (a += x, "
@@ -733,7 +732,8 @@ def _bin(prim: Primitive, reflected: bool = False) -> Callable:
         # with a real scalar (x * 2.0) or a box of the same trace (a + b), the operator's own
         # trace records the operation: no search for the innermost trace
         if t in _REAL_SCALARS or (t is type(self) and other._trace is self._trace):
-            return bind_to(self, prim, (other, self) if reflected else (self, other), _NO_PARAMS)
+            operands = (other, self) if reflected else (self, other)
+            return self._trace.process(prim, operands, _NO_PARAMS)
         if not isinstance(other, Box) and _is_complex(other):
             if name not in _fft.COMPLEX_UFUNCS:
                 _real(other, name)
@@ -837,7 +837,7 @@ Box.__eq__, Box.__ne__ = _compare(np.equal), _compare(np.not_equal)
 def _getitem(self: Box, index: Any) -> Any:
     if type(index) is not slice and type(index) is not int:  # the common cases need no strip
         index = _plain_index(index)
-    return bind_to(self, GETITEM, (self,), {"index": index})  # the only operand
+    return self._trace.process(GETITEM, (self,), {"index": index})  # the only operand
 
 
 Box.__getitem__ = _getitem

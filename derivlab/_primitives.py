@@ -29,7 +29,16 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from derivlab._core import Box, MultiPrimitive, Primitive, basic_index, bind, scattered, strip
+from derivlab._core import (
+    FLOAT_SCALARS,
+    Box,
+    MultiPrimitive,
+    Primitive,
+    basic_index,
+    bind,
+    scattered,
+    strip,
+)
 
 # ---- the registry ----
 
@@ -208,7 +217,13 @@ def binary(
     def vjp(i: int, g: Any, ans: Any, x: Any, y: Any) -> Any:
         xi = x if i == 0 else y
         p = partials[i]
-        c = g if p is _ONE else term(p, g, x, y, ans)  # term inlined for ∂ = 1 (add, subtract)
+        if p is _ONE or type(p) is int:  # ∂ = ±1 (add, subtract): term, written out
+            c = g if p is _ONE else -g
+            t = type(xi)
+            if t is type(ans) and t in FLOAT_SCALARS:  # a running total: x and z are NumPy scalars
+                return c  # of one type, and g is shaped and typed like z, as every cotangent is
+        else:
+            c = g * p(x, y, ans)
         if type(c) in _PLAIN and type(xi) in _PLAIN and c.shape == xi.shape:
             if c.dtype == xi.dtype:  # finish's first case, inlined: this runs per node
                 return c
@@ -303,7 +318,8 @@ def _pow_dx(x: Any, y: Any, z: Any) -> Any:
     # y · x^(y-1); at y = 0 the derivative is 0 (also at x = 0), as in PyTorch
     if (type(y) is int or type(y) is float) and y != 0:  # a plain exponent (x ** 2): no where
         if y == 2:
-            return 2.0 * x  # (x²)' = 2x: no power to take
+            return x + x  # (x²)' = 2x, exactly, with no power to take (and x + x is cheaper
+            # than 2.0 * x on a small array: no Python float to convert)
         y = float(y)  # NumPy multiplies by a Python float faster than by an int (no range check)
         return y * x ** (y - 1.0)
     return y * x ** np.where(np.equal(y, 0), 1.0, y - 1.0)
@@ -532,24 +548,27 @@ def _linear_jvp(fn: Callable) -> Callable:
     return jvp
 
 
-def _sum_impl(x: Any, *, axis: Any, keepdims: bool) -> Any:
-    if type(x) is np.ndarray:  # the ufunc itself: np.sum's Python wrapper costs more than a
-        return np.add.reduce(x, axis=axis, keepdims=keepdims)  # small sum
-    return np.sum(x, axis=axis, keepdims=keepdims)
-
-
 def _sum_vjp(i: int, g: Any, ans: Any, x: Any, *, axis: Any, keepdims: bool) -> Any:
-    shape = _shape(x)
+    shape = x.shape if type(x) is np.ndarray else _shape(x)
     if not keepdims and axis is not None:
         g = np.reshape(g, _keepdims_shape(shape, axis))
     if (type(g) is np.ndarray or isinstance(g, np.generic)) and math.prod(shape) <= 4096:
-        out = np.empty(shape, g.dtype)  # a plain small cotangent: every summed entry receives
-        out[...] = g  # g, written out (cheaper than a broadcast view here and in its consumers)
+        # a plain small cotangent: every summed entry receives g, written out (cheaper than a
+        # broadcast view, here and in its consumers)
+        out = np.empty(shape, g.dtype)
+        if g.ndim:
+            out[...] = g  # g along the axes kept
+        else:
+            out.fill(g)
         return out
     return np.broadcast_to(g, shape)  # every summed entry receives g
 
 
-SUM = _register(Primitive("sum", _sum_impl, _linear_jvp(_sum_impl), _sum_vjp, torch="sum", nin=1))
+# the ufunc's own reduction (np.sum's Python wrapper costs more than a small sum; an impl only
+# ever sees plain values, and the JVP's traced tangent goes on to np.sum through the box)
+SUM = _register(
+    Primitive("sum", np.add.reduce, _linear_jvp(np.add.reduce), _sum_vjp, torch="sum", nin=1)
+)
 
 
 def _reshape_impl(x: Any, *, shape: tuple[int, ...]) -> Any:

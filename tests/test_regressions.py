@@ -823,8 +823,45 @@ def test_escaped_traced_value_used_later_raises() -> None:
             use(kept[0])
     store: dict = {}
     dl.jvp(lambda w: store.setdefault("t", w * 2.0), (x,), (x,))
-    with pytest.raises(TypeError, match=r"jvp of"):
-        np.exp(store["t"])
+    for use in (np.exp, lambda y: y * 2.0, lambda y: y[0], np.sum, lambda y: y + y):
+        with pytest.raises(TypeError, match=r"jvp of"):
+            use(store["t"])
+
+
+def test_a_value_escaping_the_kink_scan_raises_too() -> None:
+    # dl.check_grad runs f once more under its observing trace; a value f keeps from that run
+    # is a box of a trace that has ended, and every path that hands it an operation says so
+    kept: list = []
+
+    def f(w: Any) -> Any:
+        kept.append(np.sin(w))
+        return np.sum(w**2)
+
+    dl.check_grad(f, np.array([0.5, 1.5]))
+    from derivlab._kinks import ObserveBox
+
+    box = next(v for v in kept if type(v) is ObserveBox)
+    for use in (np.exp, lambda y: y * 2.0, lambda y: y[0], np.sum, lambda y: y + y):
+        with pytest.raises(TypeError, match=r"kink scan"):
+            use(box)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_a_running_total_of_scalars_keeps_its_dtype_both_ways(dtype: Any) -> None:
+    # total + s and total - s on NumPy scalars hand g on unchanged (x and z are scalars of one
+    # type); a float32 or float16 loss summed in a loop keeps a gradient of that dtype
+    def f(x: Any) -> Any:
+        total = x[0] * 0.0
+        for i in range(3):
+            total = total + (x[i : i + 2] ** 2).sum() - x[i]
+        return total
+
+    x = np.array([0.5, -1.0, 2.0, 0.25], dtype=dtype)
+    g = dl.grad(f)(x)
+    t = torch.tensor(x.astype(np.float64), requires_grad=True)
+    f(t).backward()
+    assert g.dtype == dtype
+    np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-12 if dtype == np.float64 else 1e-3)
 
 
 def test_remainder_operators_both_ways_match_torch() -> None:
