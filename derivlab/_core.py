@@ -200,6 +200,18 @@ class ReverseTrace(Trace):
         self.tape.append((box, primals, params, parents))
         return box
 
+    def take(self, prim: Primitive, x: ReverseBox, index: slice | int) -> Any:
+        """``x[index]`` for a slice or an integer, which is nothing to keep: ``process``'s case
+        of one operand, written out for indexing, the row that indexing-heavy code (a loop over
+        windows, ``for v in x``) applies most; ``prim`` is that row."""
+        v = x.value
+        if self.ended or type(v) is not np.ndarray:  # an escaped box; a box of an enclosing trace
+            return self.process(prim, (x,), {"index": index})
+        box = _new_box(ReverseBox)
+        box.value, box._trace, box.prim = v[index], self, prim
+        self.tape.append((box, (v,), {"index": index}, (x,)))
+        return box
+
     def record(self, ans: Any, prim: Any, primals: Sequence[Any], params: dict,
                parents: Sequence[ReverseBox | None]) -> ReverseBox:  # fmt: skip
         """A box for ``ans``, made by ``prim``, with its record appended to the tape."""
@@ -616,6 +628,13 @@ def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], records: list[tuple]) -
         if prim.vjp_all is not None:  # one call for the operands that are traced parents
             which = [i for i, parent in enumerate(parents) if parent is not None]
             every = prim.vjp_all(g, box.value, *primals, which=which, **params)
+        elif len(primals) == 2 and not params:  # a binary operation (a * b, x + 1.0): its rule
+            # called with the operands spelled out costs a third less than with *primals (no
+            # argument tuple to build); no local names them, so none outlives its record
+            every = (
+                None if parents[0] is None else prim.vjp(0, g, box.value, primals[0], primals[1]),
+                None if parents[1] is None else prim.vjp(1, g, box.value, primals[0], primals[1]),
+            )
         for i, parent in enumerate(parents):
             if parent is None:
                 continue

@@ -17,6 +17,7 @@ import numpy as np
 from derivlab._core import (
     Box,
     Primitive,
+    ReverseBox,
     _where,
     bind,
     bind_multi,
@@ -835,7 +836,10 @@ Box.__eq__, Box.__ne__ = _compare(np.equal), _compare(np.not_equal)
 
 
 def _getitem(self: Box, index: Any) -> Any:
-    if type(index) is not slice and type(index) is not int:  # the common cases need no strip
+    if type(index) is slice or type(index) is int:  # the common cases need no strip
+        if type(self) is ReverseBox:
+            return self._trace.take(GETITEM, self, index)
+    else:
         index = _plain_index(index)
     return self._trace.process(GETITEM, (self,), {"index": index})  # the only operand
 
