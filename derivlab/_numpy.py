@@ -161,9 +161,13 @@ def _np_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=np._NoVa
         a = a.astype(dtype)  # NumPy accumulates in dtype=
     if not isinstance(a, Box):  # dtype= made it an integer: a constant
         return np.sum(a, axis=axis, keepdims=keepdims)
-    if axis is not None:
-        axis = _norm_axis(axis, _ndim(a))
-    return a._trace.process(SUM, (a,), {"axis": axis, "keepdims": bool(keepdims)})  # its one box
+    if axis is None:  # a row never writes its params: every full sum shares one dict
+        return a._trace.process(SUM, (a,), _SUM_KEPT if keepdims else _SUM_ALL)  # its one box
+    axis = _norm_axis(axis, _ndim(a))
+    return a._trace.process(SUM, (a,), {"axis": axis, "keepdims": bool(keepdims)})
+
+
+_SUM_ALL, _SUM_KEPT = {"axis": None, "keepdims": False}, {"axis": None, "keepdims": True}
 
 
 def _count(a: Any, axis: Any) -> int:
