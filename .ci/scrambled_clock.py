@@ -19,7 +19,7 @@ fails, instead of one run in twenty. Cost claims are asserted on counts (`derivl
 `time.monotonic` and `time.time` stay real: the kernel's event loop and nbval's timeouts run
 on them. The book build does not load this file, so the website shows honest timings.
 DERIVLAB_CLOCK=scramble or DERIVLAB_CLOCK=compress keeps only one of the two distortions,
-for trying a chapter by hand.
+for trying a chapter by hand; DERIVLAB_CLOCK_SEED=n replays one walk (tests/test_clock.py).
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ def _distorted(real, squash, rate):
 
 
 def _install() -> None:
-    rng = random.Random(os.urandom(8))  # a different walk on every run
+    seed = os.environ.get("DERIVLAB_CLOCK_SEED")
+    rng = random.Random(int(seed) if seed else os.urandom(8))  # a different walk on every run
     mode = os.environ.get("DERIVLAB_CLOCK", "both")
     log_rate = [rng.uniform(-2.0, 2.0)]
 
