@@ -138,7 +138,7 @@ _new_box = object.__new__
 FLOAT_SCALARS = frozenset({np.float64, np.float32, np.float16})  # NumPy's float scalar types
 _HELD_PARAMS = frozenset({np.ndarray, tuple})  # parameters that may hold an array to keep
 # values a binary operation's fast path takes as they are (no box of another trace among them)
-_PLAIN_OPERANDS = frozenset({np.ndarray, float, int, np.float64, np.float32, np.float16})
+_PLAIN_OPERANDS = FLOAT_SCALARS | {np.ndarray, float, int}
 
 
 class ReverseTrace(Trace):
@@ -203,10 +203,11 @@ class ReverseTrace(Trace):
     def take(self, prim: Primitive, x: ReverseBox, index: slice | int) -> Any:
         """``x[index]`` for a slice or an integer, which is nothing to keep: ``process``'s case
         of one operand, written out for indexing, the row that indexing-heavy code (a loop over
-        windows, ``for v in x``) applies most; ``prim`` is that row."""
+        windows, ``for v in x``) applies most; ``prim`` is that row. A value that is a box of an
+        enclosing trace is indexed as a box, so that trace records the slice too."""
         v = x.value
-        if self.ended or type(v) is not np.ndarray:  # an escaped box; a box of an enclosing trace
-            return self.process(prim, (x,), {"index": index})
+        if self.ended:
+            raise escaped(self, prim, (x,))
         box = _new_box(ReverseBox)
         box.value, box._trace, box.prim = v[index], self, prim
         self.tape.append((box, (v,), {"index": index}, (x,)))

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from derivlab._core import (
+    FLOAT_SCALARS,
     Box,
     Primitive,
     ReverseBox,
@@ -725,7 +726,7 @@ def dispatch_function(self: Box, func: Callable, types: Any, args: tuple, kwargs
 
 
 # a real Python or NumPy scalar: an operator with one box and one of these needs no search
-_REAL_SCALARS = frozenset({float, int, np.float64, np.float32, np.float16})
+_REAL_SCALARS = FLOAT_SCALARS | {float, int}
 _NO_PARAMS: dict = {}  # shared by every operator's application (a row never writes its params)
 
 

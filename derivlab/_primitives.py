@@ -56,7 +56,7 @@ def _register(prim: Primitive, ufunc: np.ufunc | None = None) -> Primitive:
 # ---- broadcasting ----
 
 # plain NumPy values, whose shape and dtype are cheap to read (a rule's fast paths test for them)
-_PLAIN = frozenset({np.ndarray, np.float64, np.float32, np.float16})
+_PLAIN = FLOAT_SCALARS | {np.ndarray}
 
 
 def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:

@@ -862,6 +862,10 @@ def test_a_running_total_of_scalars_keeps_its_dtype_both_ways(dtype: Any) -> Non
     f(t).backward()
     assert g.dtype == dtype
     np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-12 if dtype == np.float64 else 1e-3)
+    # a total of two scalar types (z float64, x narrower) still casts x's cotangent to x's dtype
+    ga, gb = dl.grad(lambda a, b: a + b - b * 3.0, argnums=(0, 1))(dtype(1.0), np.float64(2.0))
+    assert np.result_type(ga) == dtype and np.result_type(gb) == np.float64
+    assert ga == 1.0 and gb == -2.0
 
 
 def test_remainder_operators_both_ways_match_torch() -> None:
