@@ -147,9 +147,12 @@ class ReverseTrace(Trace):
     The record is the *tape* (a Wengert list): one tuple ``(box, primals, params, parents)``
     per operation, in creation order. ``box`` is the result, whose ``prim`` names the row;
     ``primals`` are the values of the row's operands and ``parents`` is aligned with them: the
-    box of each operand traced by this trace, ``None`` for a constant. A box is always created
-    after its parents, so creation order is a topological order: walking the tape backwards
-    visits every node after all of its consumers, with no graph search at all.
+    box of each operand traced by this trace, ``None`` for a constant; ``params`` is the row's
+    keyword parameters, except in the record :meth:`take` makes for ``x[i:j]`` or ``x[i]``,
+    which holds the index itself (in a loop over windows a one-entry dict per slice was a sixth
+    of the tape's memory, and the sweep's indexing path reads it either way). A box is always
+    created after its parents, so creation order is a topological order: walking the tape
+    backwards visits every node after all of its consumers, with no graph search at all.
 
     A box holds its value and its row, not its record: only the tape reaches the graph. So
     ``grad``'s sweep, which pops each record off the tape, frees it (and the intermediates only
@@ -210,7 +213,7 @@ class ReverseTrace(Trace):
             raise escaped(self, prim, (x,))
         box = _new_box(ReverseBox)
         box.value, box._trace, box.prim = v[index], self, prim
-        self.tape.append((box, (v,), {"index": index}, (x,)))
+        self.tape.append((box, (v,), index, (x,)))  # the index bare, not {"index": index}
         return box
 
     def record(self, ans: Any, prim: Any, primals: Sequence[Any], params: dict,
@@ -615,16 +618,19 @@ def _sweep_tape(seeds: Sequence[tuple[ReverseBox, Any]], records: list[tuple]) -
         if g is None:
             continue
         prim = box.prim
-        if prim.name == "getitem" and (type(g) is np.ndarray or isinstance(g, np.generic)):
-            # the adjoint of x[index], added straight into x's cotangent: no dense zero array
-            # per slice (a loop over 8,192 windows would allocate 8,192 of them)
-            key, index = id(parents[0]), params["index"]
-            if type(index) is slice and key in owned:  # the common case, written out here:
-                view = cts[key][index]  # a view of the buffer this sweep owns, added into
-                view += g
-            else:
-                _scatter_add(cts, owned, key, primals[0], index, g)
-            continue
+        if prim.name == "getitem":
+            index = params["index"] if type(params) is dict else params  # (take's: bare)
+            if type(g) is np.ndarray or isinstance(g, np.generic):
+                # the adjoint of x[index], added straight into x's cotangent: no dense zero
+                # array per slice (a loop over 8,192 windows would allocate 8,192 of them)
+                key = id(parents[0])
+                if type(index) is slice and key in owned:  # the common case, written out here:
+                    view = cts[key][index]  # a view of the buffer this sweep owns, added into
+                    view += g
+                else:
+                    _scatter_add(cts, owned, key, primals[0], index, g)
+                continue
+            params = {"index": index}  # g is a box of an enclosing trace: the row's own rule
         every = None
         if prim.vjp_all is not None:  # one call for the operands that are traced parents
             which = [i for i, parent in enumerate(parents) if parent is not None]
